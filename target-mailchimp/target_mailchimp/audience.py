@@ -1,0 +1,135 @@
+"""The Mailchimp endpoints of one audience (a `list` in the API)."""
+
+from __future__ import annotations
+
+import typing as t
+
+from target_mailchimp.client import MailchimpAPIError
+from target_mailchimp.members import subscriber_hash
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from target_mailchimp.client import MailchimpClient
+
+# Batch subscribe and static-segment batches both take at most 500 members
+# (Mailchimp spec: "Up to 500 members may be added or updated with each API call").
+MAX_MEMBERS_PER_CALL = 500
+
+
+class AudienceNotFoundError(RuntimeError):
+    """The configured `list_id` does not exist for these credentials."""
+
+
+class Audience:
+    """Members, merge fields and tags (static segments) of one Mailchimp list."""
+
+    def __init__(self, client: MailchimpClient, list_id: str) -> None:
+        self.client = client
+        self.list_id = list_id
+        self._path = f"/lists/{list_id}"
+        self._merge_tags: set[str] | None = None
+        self._segments: dict[str, int] | None = None
+
+    def check_exists(self) -> dict[str, t.Any]:
+        """Fetch the list, failing with a clear message when it does not exist."""
+        try:
+            found: dict[str, t.Any] = self.client.request(
+                "GET", self._path, params={"fields": "id,name"}
+            )
+        except MailchimpAPIError as error:
+            if error.status == 404:
+                msg = f"Mailchimp has no audience with list_id {self.list_id!r}: check `list_id`."
+                raise AudienceNotFoundError(msg) from error
+            raise
+        return found
+
+    def merge_tags(self) -> set[str]:
+        """The tags of the list's merge fields (FNAME, ADDRESS, …)."""
+        if self._merge_tags is None:
+            self._merge_tags = {
+                field["tag"]
+                for field in self.client.paginate(
+                    f"{self._path}/merge-fields",
+                    "merge_fields",
+                    params={"fields": "merge_fields.tag,total_items"},
+                )
+            }
+        return self._merge_tags
+
+    def create_merge_field(self, tag: str, field_type: str) -> None:
+        """Create one merge field; a concurrent creation of the same tag is fine."""
+        try:
+            self.client.request(
+                "POST",
+                f"{self._path}/merge-fields",
+                json={"name": tag, "tag": tag, "type": field_type},
+            )
+        except MailchimpAPIError as error:
+            if "already exists" not in error.detail:
+                raise
+        self.merge_tags().add(tag)
+
+    def changed_members(self, since: str | None) -> Iterator[dict[str, t.Any]]:
+        """Email, status and last change of members changed since a time (all if None)."""
+        params: dict[str, t.Any] = {
+            "fields": "members.email_address,members.status,members.last_changed,total_items",
+            "sort_field": "last_changed",
+            "sort_dir": "ASC",
+        }
+        if since:
+            params["since_last_changed"] = since
+        return self.client.paginate(f"{self._path}/members", "members", params=params)
+
+    def batch_subscribe(self, members: list[dict[str, t.Any]]) -> dict[str, t.Any]:
+        """Create or update up to 500 members in one call (always HTTP 200)."""
+        response: dict[str, t.Any] = self.client.request(
+            "POST", self._path, json={"members": members, "update_existing": True}
+        )
+        return response
+
+    def change_email(self, old_email: str, new_email: str) -> dict[str, t.Any]:
+        """Change a subscribed member's address in place."""
+        response: dict[str, t.Any] = self.client.request(
+            "PATCH",
+            f"{self._path}/members/{subscriber_hash(old_email)}",
+            json={"email_address": new_email},
+        )
+        return response
+
+    def archive(self, email: str) -> None:
+        """Archive a member (Mailchimp's DELETE keeps the contact's history)."""
+        self.client.request("DELETE", f"{self._path}/members/{subscriber_hash(email)}")
+
+    def tag_segment_ids(self) -> dict[str, int]:
+        """Tags by name with their static segment ids (tags are static segments)."""
+        if self._segments is None:
+            self._segments = {
+                segment["name"]: segment["id"]
+                for segment in self.client.paginate(
+                    f"{self._path}/segments",
+                    "segments",
+                    params={"type": "static", "fields": "segments.id,segments.name,total_items"},
+                )
+            }
+        return self._segments
+
+    def create_tag(self, name: str) -> int:
+        """Create a tag (an empty static segment) and return its id."""
+        segment = self.client.request(
+            "POST", f"{self._path}/segments", json={"name": name, "static_segment": []}
+        )
+        self.tag_segment_ids()[name] = segment["id"]
+        return int(segment["id"])
+
+    def update_tag(self, segment_id: int, add: list[str], remove: list[str]) -> dict[str, t.Any]:
+        """Add and remove up to 500 members each to or from one tag."""
+        body: dict[str, list[str]] = {}
+        if add:
+            body["members_to_add"] = add
+        if remove:
+            body["members_to_remove"] = remove
+        response: dict[str, t.Any] = self.client.request(
+            "POST", f"{self._path}/segments/{segment_id}", json=body
+        )
+        return response

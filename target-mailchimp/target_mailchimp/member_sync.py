@@ -1,0 +1,499 @@
+"""Carry out member writes: one batch of records in, one audit event per record out."""
+
+from __future__ import annotations
+
+import logging
+import typing as t
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from target_mailchimp.audience import MAX_MEMBERS_PER_CALL, Audience
+from target_mailchimp.audit import AuditEvent, AuditStore, LedgerEntry
+from target_mailchimp.client import MailchimpAPIError
+from target_mailchimp.members import (
+    InvalidMemberError,
+    MemberPlan,
+    MemberRecord,
+    MemberSettings,
+    batch_member,
+    json_safe,
+    parse_member,
+    plan_member,
+    supersedes,
+)
+
+if t.TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Callable, Iterable
+
+LOGGER = logging.getLogger("target_mailchimp.members")
+
+_T = t.TypeVar("_T")
+
+
+class MissingMergeFieldsError(RuntimeError):
+    """The input uses merge fields the audience lacks and creating them is off."""
+
+
+@dataclass
+class _Result:
+    """The outcome of one plan, filled in as writes complete."""
+
+    outcome: str
+    reason: str | None = None
+    response_code: int | None = None
+    present_tags: set[str] | None = None  # tags Mailchimp reported after the write
+
+
+@dataclass
+class _Changes:
+    """Ledger, address and status changes to persist after a batch."""
+
+    ledger: dict[str, LedgerEntry] = field(default_factory=dict)
+    forget: set[str] = field(default_factory=set)
+    statuses: dict[str, str] = field(default_factory=dict)
+    source_emails: dict[str, str] = field(default_factory=dict)
+
+
+class MemberSync:
+    """Writes `members` records to one audience, following the member rules."""
+
+    def __init__(
+        self,
+        audience: Audience,
+        store: AuditStore,
+        settings: MemberSettings,
+        *,
+        stream: str = "members",
+        dry_run: bool = False,
+        create_missing_merge_fields: bool = True,
+        max_concurrency: int = 4,
+    ) -> None:
+        self.audience = audience
+        self.store = store
+        self.settings = settings
+        self.stream = stream
+        self.dry_run = dry_run
+        self.create_missing_merge_fields = create_missing_merge_fields
+        self.max_concurrency = max_concurrency
+        self._written_at: dict[str, dt.datetime | None] = {}
+        self._snapshot_fresh = False
+
+    # The whole batch -----------------------------------------------------------
+
+    def sync(self, raw_records: list[dict[str, t.Any]]) -> list[AuditEvent]:
+        """Write one batch of records; return one audit event per record."""
+        events: list[AuditEvent] = []
+        records: list[MemberRecord] = []
+        for raw in raw_records:
+            try:
+                records.append(parse_member(raw))
+            except InvalidMemberError as error:
+                events.append(self._invalid_event(raw, str(error)))
+        records = self._latest_per_address(records, events)
+        if not records:
+            return events
+
+        changed, hashes = self._drop_unchanged(records, events)
+        if not changed:
+            return events
+        for record in changed:
+            for warning in record.warnings:
+                LOGGER.warning("%s", warning)
+        self._refresh_snapshot()
+        self._ensure_merge_fields(changed)
+        plans = self._plan(changed)
+        if self.dry_run:
+            return events + [self._dry_run_event(plan, hashes) for plan in plans]
+
+        results = self._write(plans)
+        self._persist(plans, results, hashes)
+        events.extend(self._event(plan, results[id(plan)], hashes) for plan in plans)
+        return events
+
+    def _latest_per_address(
+        self, records: list[MemberRecord], events: list[AuditEvent]
+    ) -> list[MemberRecord]:
+        """Collapse duplicates of one address (in this batch and earlier ones of the run)."""
+        latest: dict[str, MemberRecord] = {}
+        for record in records:
+            held = latest.get(record.key)
+            if held is None or supersedes(record.updated_at, held.updated_at):
+                if held is not None:
+                    events.append(self._superseded_event(held))
+                latest[record.key] = record
+            else:
+                events.append(self._superseded_event(record))
+        kept = []
+        for key, record in latest.items():
+            if key in self._written_at and not supersedes(record.updated_at, self._written_at[key]):
+                events.append(self._superseded_event(record))
+            else:
+                kept.append(record)
+                self._written_at[key] = record.updated_at
+        return kept
+
+    def _drop_unchanged(
+        self, records: list[MemberRecord], events: list[AuditEvent]
+    ) -> tuple[list[MemberRecord], dict[str, str]]:
+        hashes = {record.key: record.content_hash(self.settings) for record in records}
+        if not self.settings.skip_unchanged:
+            return records, hashes
+        ledger = self.store.ledger(self.settings.list_id, hashes)
+        changed = []
+        for record in records:
+            entry = ledger.get(record.key)
+            if entry and entry.content_hash == hashes[record.key]:
+                events.append(
+                    AuditEvent(
+                        stream=self.stream,
+                        record_key=record.key,
+                        source_id=record.source_id,
+                        outcome="unchanged",
+                        reason="same content as the last successful write",
+                        payload_hash=hashes[record.key],
+                    )
+                )
+            else:
+                changed.append(record)
+        return changed, hashes
+
+    # Reads before writing ----------------------------------------------------
+
+    def _refresh_snapshot(self) -> None:
+        """Learn every status change in Mailchimp since the last run (once per run)."""
+        if self._snapshot_fresh:
+            return
+        list_id = self.settings.list_id
+        mark = self.store.snapshot_mark(list_id)
+        latest = mark or ""
+        statuses: dict[str, str] = {}
+        for member in self.audience.changed_members(mark):
+            statuses[member["email_address"].lower()] = member["status"]
+            latest = max(latest, member.get("last_changed") or "")
+            if len(statuses) >= 5000:
+                self.store.save_statuses(list_id, statuses)
+                statuses = {}
+        self.store.save_statuses(list_id, statuses)
+        if latest:
+            self.store.save_snapshot_mark(list_id, latest)
+        self._snapshot_fresh = True
+
+    def _ensure_merge_fields(self, records: list[MemberRecord]) -> None:
+        used: dict[str, str] = {}
+        for record in records:
+            for tag, value in record.merge_fields.items():
+                used.setdefault(tag, "address" if isinstance(value, dict) else "text")
+        missing = sorted(set(used) - self.audience.merge_tags())
+        if not missing:
+            return
+        if not self.create_missing_merge_fields:
+            msg = (
+                f"Audience {self.settings.list_id} has no merge field(s) {', '.join(missing)}: "
+                "create them in Mailchimp or set create_missing_merge_fields to true."
+            )
+            raise MissingMergeFieldsError(msg)
+        for tag in missing:
+            if self.dry_run:
+                LOGGER.info("Dry run: would create merge field %s (%s)", tag, used[tag])
+                continue
+            LOGGER.info(
+                "Creating merge field %s (%s) on audience %s", tag, used[tag], self.settings.list_id
+            )
+            self.audience.create_merge_field(tag, used[tag])
+
+    def _plan(self, records: list[MemberRecord]) -> list[MemberPlan]:
+        list_id = self.settings.list_id
+        old_emails = self.store.emails_for_sources(
+            list_id, [record.source_id for record in records if record.source_id]
+        )
+        statuses = self.store.statuses(
+            list_id, [record.key for record in records] + list(old_emails.values())
+        )
+        plans = []
+        for record in records:
+            old_email = old_emails.get(record.source_id) if record.source_id else None
+            plans.append(
+                plan_member(
+                    record,
+                    current=statuses.get(record.key),
+                    settings=self.settings,
+                    old_email=old_email,
+                    old_status=statuses.get(old_email) if old_email else None,
+                )
+            )
+        return plans
+
+    # Writes ------------------------------------------------------------------
+
+    def _write(self, plans: list[MemberPlan]) -> dict[int, _Result]:
+        results: dict[int, _Result] = {}
+        for plan in plans:
+            if plan.action == "skip":
+                results[id(plan)] = _Result("skipped", plan.reason)
+        self._parallel(self._rename, [plan for plan in plans if plan.rename_from])
+        subscribing = [plan for plan in plans if plan.action == "subscribe"]
+        for start in range(0, len(subscribing), MAX_MEMBERS_PER_CALL):
+            results.update(self._subscribe(subscribing[start : start + MAX_MEMBERS_PER_CALL]))
+        archiving = [plan for plan in plans if plan.action == "archive"]
+        for plan, result in zip(archiving, self._parallel(self._archive, archiving), strict=True):
+            results[id(plan)] = result
+        succeeded = [
+            plan for plan in subscribing if results[id(plan)].outcome in ("created", "updated")
+        ]
+        self._parallel(self._archive_old_address, [plan for plan in succeeded if plan.archive_old])
+        self._apply_tags(succeeded, results)
+        return results
+
+    def _rename(self, plan: MemberPlan) -> None:
+        """PATCH the old address to the new one; fall back when Mailchimp refuses."""
+        old_email = t.cast("str", plan.rename_from)
+        try:
+            self.audience.change_email(old_email, plan.record.email)
+        except MailchimpAPIError as error:
+            if error.status >= 500:
+                raise
+            LOGGER.info("Address change refused (%s): creating the new address instead", error)
+            # The old member stays subscribed only if PATCH was refused for another
+            # reason; the new address may never be more permissive than the old one.
+            plan.rename_from = None
+            plan.archive_old = old_email
+            plan.is_new = True
+            return
+        plan.reason = "email address changed in place"
+
+    def _subscribe(self, plans: list[MemberPlan]) -> dict[int, _Result]:
+        """One batch-subscribe call for up to 500 plans."""
+        try:
+            response = self.audience.batch_subscribe([batch_member(plan) for plan in plans])
+        except MailchimpAPIError as error:
+            if error.status >= 500 or error.status == 429:
+                raise
+            return {id(plan): _Result("failed", str(error), error.status) for plan in plans}
+        by_email: dict[str, tuple[str, dict[str, t.Any]]] = {}
+        for outcome, members in (
+            ("created", response.get("new_members") or []),
+            ("updated", response.get("updated_members") or []),
+        ):
+            for member in members:
+                by_email[member["email_address"].lower()] = (outcome, member)
+        errors = {
+            (error.get("email_address") or "").lower(): error
+            for error in response.get("errors") or []
+        }
+        results: dict[int, _Result] = {}
+        for plan in plans:
+            key = plan.record.key
+            if key in by_email:
+                outcome, member = by_email[key]
+                tags = member.get("tags")
+                results[id(plan)] = _Result(
+                    outcome,
+                    plan.reason,
+                    200,
+                    None if tags is None else {tag["name"] for tag in tags},
+                )
+            elif key in errors:
+                results[id(plan)] = _member_error_result(errors[key])
+            else:
+                results[id(plan)] = _Result("failed", "Mailchimp returned no result for it", 200)
+        return results
+
+    def _archive(self, plan: MemberPlan) -> _Result:
+        try:
+            self.audience.archive(plan.record.email)
+        except MailchimpAPIError as error:
+            if error.status == 404:
+                return _Result("skipped", "inactive record: the member was already gone", 404)
+            if error.status >= 500:
+                raise
+            return _Result("failed", str(error), error.status)
+        return _Result("updated", "archived: the ERP record is inactive", 204)
+
+    def _archive_old_address(self, plan: MemberPlan) -> None:
+        old_email = t.cast("str", plan.archive_old)
+        try:
+            self.audience.archive(old_email)
+        except MailchimpAPIError as error:
+            if error.status >= 500:
+                raise
+            LOGGER.warning("Could not archive the previous address of a member: %s", error)
+
+    def _apply_tags(self, plans: list[MemberPlan], results: dict[int, _Result]) -> None:
+        """Add wanted tags and remove the target's own stale ones, one call per tag per 500."""
+        ledger = self.store.ledger(
+            self.settings.list_id,
+            [plan.rename_from or plan.record.key for plan in plans],
+        )
+        additions: dict[str, list[MemberPlan]] = {}
+        removals: dict[str, list[MemberPlan]] = {}
+        for plan in plans:
+            entry = ledger.get(plan.rename_from or plan.record.key)
+            applied = set(entry.applied_tags) if entry else set()
+            present = results[id(plan)].present_tags
+            already = present if present is not None else applied
+            for tag in plan.desired_tags - already:
+                additions.setdefault(tag, []).append(plan)
+            for tag in applied - plan.desired_tags:
+                if present is None or tag in present:
+                    removals.setdefault(tag, []).append(plan)
+
+        calls = [
+            (
+                tag,
+                adding[start : start + MAX_MEMBERS_PER_CALL],
+                removing[start : start + MAX_MEMBERS_PER_CALL],
+            )
+            for tag in sorted(set(additions) | set(removals))
+            for adding, removing in [(additions.get(tag, []), removals.get(tag, []))]
+            for start in range(0, max(len(adding), len(removing)), MAX_MEMBERS_PER_CALL)
+        ]
+        for (tag, adding, removing), error in zip(
+            calls, self._parallel(self._update_tag, calls, capture=True), strict=True
+        ):
+            if isinstance(error, MailchimpAPIError):
+                for plan in adding + removing:
+                    results[id(plan)] = _Result(
+                        "failed", f"tag {tag!r} not updated: {error}", error.status
+                    )
+
+    def _update_tag(self, call: tuple[str, list[MemberPlan], list[MemberPlan]]) -> None:
+        tag, adding, removing = call
+        segment_id = self.audience.tag_segment_ids().get(tag)
+        if segment_id is None:
+            if not adding:
+                return
+            segment_id = self.audience.create_tag(tag)
+        self.audience.update_tag(
+            segment_id,
+            [plan.record.email for plan in adding],
+            [plan.record.email for plan in removing],
+        )
+
+    def _parallel(
+        self,
+        work: Callable[[_T], t.Any],
+        items: Iterable[_T],
+        *,
+        capture: bool = False,
+    ) -> list[t.Any]:
+        """Run `work` on each item with at most `max_concurrency` in flight.
+
+        With `capture`, a Mailchimp error becomes the item's result instead of
+        stopping the batch.
+        """
+        items = list(items)
+        if not items:
+            return []
+
+        def run(item: _T) -> t.Any:
+            try:
+                return work(item)
+            except MailchimpAPIError as error:
+                if capture and error.status < 500 and error.status != 429:
+                    return error
+                raise
+
+        with ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(items))) as pool:
+            return list(pool.map(run, items))
+
+    # Bookkeeping ---------------------------------------------------------------
+
+    def _persist(
+        self, plans: list[MemberPlan], results: dict[int, _Result], hashes: dict[str, str]
+    ) -> None:
+        changes = _Changes()
+        for plan in plans:
+            result = results[id(plan)]
+            record = plan.record
+            if result.outcome in ("created", "updated"):
+                changes.ledger[record.key] = LedgerEntry(
+                    hashes[record.key], sorted(plan.desired_tags)
+                )
+                changes.statuses[record.key] = (
+                    "archived" if plan.action == "archive" else t.cast("str", plan.status)
+                )
+                if record.source_id:
+                    changes.source_emails[record.source_id] = record.key
+                for old_email in (plan.rename_from, plan.archive_old):
+                    if old_email:
+                        changes.forget.add(old_email)
+                        changes.statuses[old_email] = "archived"
+            elif result.outcome == "skipped" and result.response_code == 400:
+                # Mailchimp itself refused to subscribe: remember, so it is not retried.
+                changes.statuses[record.key] = _refusal_status(result.reason or "")
+        list_id = self.settings.list_id
+        self.store.forget_ledger(list_id, changes.forget - set(changes.ledger))
+        self.store.save_ledger(list_id, changes.ledger)
+        self.store.save_statuses(list_id, changes.statuses)
+        self.store.save_source_emails(list_id, changes.source_emails)
+
+    def _event(self, plan: MemberPlan, result: _Result, hashes: dict[str, str]) -> AuditEvent:
+        record = plan.record
+        reason = "; ".join(filter(None, [result.reason, *record.warnings])) or None
+        return AuditEvent(
+            stream=self.stream,
+            record_key=record.key,
+            source_id=record.source_id,
+            outcome=result.outcome,
+            reason=reason,
+            payload_hash=hashes[record.key],
+            response_code=result.response_code,
+            payload=record.payload if result.outcome == "failed" else None,
+        )
+
+    def _dry_run_event(self, plan: MemberPlan, hashes: dict[str, str]) -> AuditEvent:
+        if plan.action == "skip":
+            outcome, reason = "skipped", plan.reason
+        elif plan.action == "archive":
+            outcome, reason = "updated", "dry run: would archive"
+        elif plan.is_new:
+            outcome, reason = "created", f"dry run: would create as {plan.status}"
+        else:
+            outcome, reason = "updated", f"dry run: would update (status {plan.status})"
+        if plan.rename_from:
+            reason = f"{reason}; would change the address from {plan.rename_from}"
+        return self._event(plan, _Result(outcome, reason), hashes)
+
+    def _invalid_event(self, raw: dict[str, t.Any], reason: str) -> AuditEvent:
+        email = raw.get("email_address")
+        source_id = raw.get("source_id")
+        key = (
+            email.strip().lower()
+            if isinstance(email, str) and email.strip()
+            else f"source:{source_id}"
+        )
+        return AuditEvent(
+            stream=self.stream,
+            record_key=key,
+            source_id=None if source_id is None else str(source_id),
+            outcome="failed",
+            reason=reason,
+            payload=json_safe(raw),
+        )
+
+    def _superseded_event(self, record: MemberRecord) -> AuditEvent:
+        return AuditEvent(
+            stream=self.stream,
+            record_key=record.key,
+            source_id=record.source_id,
+            outcome="skipped",
+            reason="superseded by a newer record for the same address in this run",
+        )
+
+
+def _member_error_result(error: dict[str, t.Any]) -> _Result:
+    """Classify one entry of a batch-subscribe `errors[]`."""
+    text = str(error.get("error") or "")
+    if error.get("field_message"):
+        text = f"{text} ({error.get('field')}: {error['field_message']})"
+    lowered = text.lower()
+    if "compliance state" in lowered:
+        return _Result("skipped", f"Mailchimp refused to resubscribe: {text}", 400)
+    if "permanently deleted" in lowered or "forgotten" in lowered:
+        return _Result("skipped", f"permanently deleted in Mailchimp: {text}", 400)
+    return _Result("failed", text or "rejected by Mailchimp", 400)
+
+
+def _refusal_status(reason: str) -> str:
+    return "forgotten" if "permanently deleted" in reason else "unsubscribed"
