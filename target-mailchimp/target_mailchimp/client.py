@@ -54,6 +54,15 @@ class RetryableAPIError(MailchimpAPIError):
     retry_after: float | None = None
 
 
+# A connection dropped mid-body surfaces as ChunkedEncodingError, not ConnectionError.
+RETRYABLE_EXCEPTIONS = (
+    RetryableAPIError,
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
+
+
 class MailchimpAuth(requests.auth.AuthBase):
     """HTTP Basic with the API key, or Bearer with an OAuth 2 access token."""
 
@@ -175,6 +184,8 @@ class MailchimpClient:
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self.calls_by_endpoint: dict[str, int] = {}
+        self.in_flight = 0
+        self.peak_in_flight = 0
         self._calls_lock = threading.Lock()
 
     def request(
@@ -188,7 +199,7 @@ class MailchimpClient:
         """Send one request, retrying transient failures; return the decoded body."""
         send = backoff.on_exception(
             lambda: _retry_delays(self.max_backoff_seconds),
-            (RetryableAPIError, requests.ConnectionError, requests.Timeout),
+            RETRYABLE_EXCEPTIONS,
             max_tries=self.max_retries + 1,
             jitter=None,
             on_backoff=self._log_retry,
@@ -221,9 +232,17 @@ class MailchimpClient:
     ) -> t.Any:
         self._count_call(method, path)
         with self._in_flight:
-            response = self._session.request(
-                method, f"{self.api_root}{path}", params=params, json=json, timeout=self.timeout
-            )
+            self._track_in_flight(+1)
+            try:
+                response = self._session.request(
+                    method,
+                    f"{self.api_root}{path}",
+                    params=params,
+                    json=json,
+                    timeout=self.timeout,
+                )
+            finally:
+                self._track_in_flight(-1)
         if response.status_code < 400:
             return response.json() if response.content else None
         raise self._error_from(response, method, path)
@@ -232,6 +251,11 @@ class MailchimpClient:
         with self._calls_lock:
             key = f"{method} {path}"
             self.calls_by_endpoint[key] = self.calls_by_endpoint.get(key, 0) + 1
+
+    def _track_in_flight(self, change: int) -> None:
+        with self._calls_lock:
+            self.in_flight += change
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
 
     @staticmethod
     def _error_from(response: requests.Response, method: str, path: str) -> MailchimpAPIError:

@@ -34,7 +34,7 @@ def singer_messages(records: list[tuple[str, dict[str, t.Any]]]) -> str:
             )
             announced.add(stream)
         lines.append(json.dumps({"type": "RECORD", "stream": stream, "record": record}))
-    return "\n".join(lines) + "\n"
+    return "".join(f"{line}\n" for line in lines)
 
 
 def replay_command(target_class: type[TargetMailchimp]) -> click.Command:

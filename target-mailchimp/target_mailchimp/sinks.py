@@ -16,8 +16,6 @@ class MembersSink(BatchSink):
     """Audience members, written through batch subscribe, up to 500 per call."""
 
     MAX_SIZE_DEFAULT = MAX_MEMBERS_PER_CALL
-    # Bad input must not stop the other records: invalid ones are audited as failed.
-    fail_on_record_validation_exception = False
 
     def __init__(self, target: TargetMailchimp, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(target, *args, **kwargs)
@@ -29,8 +27,18 @@ class MembersSink(BatchSink):
         """Never more than one batch-subscribe call can take."""
         return min(super().max_size, MAX_MEMBERS_PER_CALL)
 
+    def get_validator(self) -> None:
+        """No upstream-schema validation: the member rules check each record.
+
+        Bad input must not stop the other records, and the SDK's validator would
+        log a bad record's content; the member rules audit it as failed instead.
+        """
+
+    def _singer_validate_message(self, record: dict[str, t.Any]) -> None:
+        """Accept records missing their upstream key properties (audited as failed)."""
+
     def process_batch(self, context: dict[str, t.Any]) -> None:
         """Write the batch, then audit every record's outcome before state moves on."""
-        records = context.get("records", [])
-        events = self.member_sync.sync(records)
-        self.target.record_outcomes(events)
+        with self.target.writing():
+            events = self.member_sync.sync(context.get("records", []))
+            self.target.record_outcomes(events)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import typing as t
@@ -32,6 +33,8 @@ from target_mailchimp.schemas import INPUT_SCHEMAS, contract_markdown
 from target_mailchimp.sinks import MembersSink
 
 if t.TYPE_CHECKING:
+    from types import FrameType
+
     from singer_sdk.sinks import Sink
 
 SECRET_SETTINGS = ("api_key", "access_token")
@@ -276,6 +279,32 @@ class TargetMailchimp(Target):
                 self.logger.warning(
                     "%s record %s failed: %s", event.stream, event.record_key, event.reason
                 )
+
+    @contextlib.contextmanager
+    def writing(self) -> t.Iterator[None]:
+        """Mark a batch write in progress (see `_handle_termination`)."""
+        self._writing = True
+        try:
+            yield
+        finally:
+            self._writing = False
+
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        """On SIGTERM/SIGINT mid-write, stop without emitting state.
+
+        The SDK drains every sink and emits state from its signal handler, even
+        when the signal interrupted a batch half-way (meltano/sdk#3775): that state
+        would acknowledge records never written. Between writes, the SDK's drain
+        is safe and keeps the progress.
+        """
+        if getattr(self, "_writing", False):
+            self.logger.warning(
+                "Terminated by signal %d during a write: stopping without emitting state; "
+                "the next run resends this batch (writes are idempotent).",
+                signum,
+            )
+            raise SystemExit(128 + signum)
+        super()._handle_termination(signum, frame)
 
     def process_endofpipe(self) -> None:
         """Drain everything, then log the per-stream summary table."""

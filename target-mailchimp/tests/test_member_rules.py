@@ -114,7 +114,10 @@ def test_email_change_of_non_subscribed_member_never_gets_more_permissive(
 ) -> None:
     record = parse_member(member(email_address="new@lovelace.org", status="subscribed"))
     decided = plan_member(
-        record, current=None, settings=SETTINGS, old_email="ada@lovelace.org",
+        record,
+        current=None,
+        settings=SETTINGS,
+        old_email="ada@lovelace.org",
         old_status=old_status,
     )
     assert decided.rename_from is None
@@ -135,7 +138,10 @@ def test_complete_address_is_kept_with_string_parts() -> None:
     address = {"addr1": "1 Main St", "city": "Leeds", "state": "WY", "zip": 12345, "addr2": None}
     record = parse_member(member(merge_fields={"address": address}))
     assert record.merge_fields["ADDRESS"] == {
-        "addr1": "1 Main St", "city": "Leeds", "state": "WY", "zip": "12345",
+        "addr1": "1 Main St",
+        "city": "Leeds",
+        "state": "WY",
+        "zip": "12345",
     }
 
 
