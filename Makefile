@@ -14,18 +14,20 @@ $(VENV)/.installed: requirements-dev.txt sandbox/pyproject.toml $(addsuffix /pyp
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-.meltano/.installed: $(VENV)/.installed meltano.yml
+.meltano/.installed: $(VENV)/.installed meltano.yml $(addsuffix /pyproject.toml,$(PLUGINS))
 	$(BIN)/meltano install
 	touch $@
 
 install: .meltano/.installed
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check sandbox $(PLUGINS) tests
-	$(BIN)/ruff format --check sandbox $(PLUGINS) tests
+	$(BIN)/ruff check sandbox $(PLUGINS) tests scripts
+	$(BIN)/ruff format --check sandbox $(PLUGINS) tests scripts
 
+# One pytest per package: each plugin's tests run as they would in its own repository.
 unit: $(VENV)/.installed
-	$(BIN)/pytest sandbox/tests $(addsuffix /tests,$(PLUGINS))
+	cd sandbox && $(BIN)/pytest
+	for plugin in $(PLUGINS); do (cd $$plugin && $(BIN)/pytest) || exit 1; done
 
 e2e: install
 	$(BIN)/pytest tests
@@ -35,5 +37,8 @@ test: lint unit e2e
 demo: install
 	PATH="$(BIN):$$PATH" bash sandbox/demo.sh
 
+sandbox: $(VENV)/.installed
+	$(BIN)/erp-sandbox serve
+
 clean:
-	rm -rf $(VENV) .meltano
+	rm -rf $(VENV) .meltano .sandbox

@@ -41,6 +41,10 @@ class MailchimpAPIError(Exception):
     path: str = ""
     errors: list[dict[str, str]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # Loggers (the SDK's excepthook among them) print `args[0]`.
+        super().__init__(str(self))
+
     def __str__(self) -> str:
         where = f"{self.method} {self.path}: " if self.method else ""
         fields = "; ".join(f"{error.get('field')}: {error.get('message')}" for error in self.errors)

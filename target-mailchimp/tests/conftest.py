@@ -72,7 +72,7 @@ def config(emulator: MailchimpEmulator, tmp_path: Path) -> dict[str, t.Any]:
         "base_url": emulator.api_root,
         "list_id": emulator.default_list_id,
         "audit_database_url": f"sqlite:///{tmp_path / 'audit.db'}",
-        "max_backoff_seconds": 0.05,
+        "max_backoff_seconds": 0,
     }
 
 

@@ -48,7 +48,7 @@ SAMPLE_CONFIG = {
     "base_url": EMULATOR.api_root,
     "list_id": EMULATOR.default_list_id,
     "audit_database_url": f"sqlite:///{AUDIT_DIR}/audit.db",
-    "max_backoff_seconds": 0.05,
+    "max_backoff_seconds": 0,
 }
 
 

@@ -47,10 +47,10 @@ def test_dropped_connections_are_retried_without_duplicates(emulator, run_target
 
 
 def test_slow_responses_past_the_timeout_are_retried(emulator, run_target) -> None:
-    emulator.faults.enqueue(method="POST", path="/3.0/lists/*", delay_ms=1500, times=1)
-    run = run_target(singer_lines(person(1)), request_timeout=0.5)
+    emulator.faults.enqueue(method="POST", path="/3.0/lists/*", delay_ms=2500, times=1)
+    run = run_target(singer_lines(person(1)), request_timeout=1)
     assert run.outcomes() == {"person1@harborsupply.com": "created"}
-    time.sleep(1.2)  # let the emulator finish the abandoned request before the next test
+    time.sleep(1.7)  # let the emulator finish the abandoned request before the next test
 
 
 def test_never_more_requests_in_flight_than_max_concurrency(emulator, run_target) -> None:

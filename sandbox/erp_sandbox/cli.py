@@ -1,0 +1,230 @@
+"""``erp-sandbox``: serve the emulators, summarise what landed in them, reset them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from erp_sandbox.server import ServedApp, serve_until_signalled
+
+DEFAULT_MAILCHIMP_URL = os.environ.get("ERP_SANDBOX_MAILCHIMP_URL", "http://127.0.0.1:8080")
+SAMPLE_SIZE = 5
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="erp-sandbox",
+        description="Serve the API emulators, summarise what landed in them, reset them.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve every emulator until SIGTERM/SIGINT")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
+    serve.add_argument(
+        "--mailchimp-port",
+        type=int,
+        default=8080,
+        help="port of the Mailchimp emulator (default %(default)s; 0 = any)",
+    )
+    serve.add_argument(
+        "--seed-file", type=Path, help="JSON seed document applied at start and after every reset"
+    )
+    serve.add_argument(
+        "--mailchimp-api-key",
+        action="append",
+        dest="api_keys",
+        help="accepted API key (repeatable; default the sandbox key)",
+    )
+    serve.add_argument(
+        "--mailchimp-oauth-token",
+        action="append",
+        dest="oauth_tokens",
+        help="accepted OAuth token (repeatable; default sandbox-oauth-token)",
+    )
+    serve.add_argument(
+        "--no-contract-checks",
+        action="store_true",
+        help="do not check traffic against the OpenAPI spec (benchmarks)",
+    )
+    serve.add_argument("--fault-seed", type=int, help="seed of the fault-rate RNG")
+
+    for name, text in (
+        ("summary", "print what landed in the emulated Mailchimp"),
+        ("reset", "reset the emulated Mailchimp to its starting state"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument(
+            "--mailchimp-url",
+            default=DEFAULT_MAILCHIMP_URL,
+            help="base URL of the Mailchimp emulator (default %(default)s; "
+            "env ERP_SANDBOX_MAILCHIMP_URL)",
+        )
+        if name == "summary":
+            command.add_argument("--json", action="store_true", help="print the raw state")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``erp-sandbox`` console script."""
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    try:
+        if args.command == "summary":
+            return _summary(args.mailchimp_url, as_json=args.json)
+        return _reset(args.mailchimp_url)
+    except (urllib.error.URLError, OSError) as exc:
+        print(f"erp-sandbox: cannot reach {args.mailchimp_url}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from erp_sandbox.mailchimp import MailchimpEmulator
+
+    seed = json.loads(args.seed_file.read_text(encoding="utf-8")) if args.seed_file else None
+    mailchimp = MailchimpEmulator(
+        host=args.host,
+        port=args.mailchimp_port,
+        api_keys=args.api_keys,
+        oauth_tokens=args.oauth_tokens,
+        contract_checks=not args.no_contract_checks,
+        seed=seed,
+        fault_seed=args.fault_seed,
+    )
+
+    def ready(bound: list[tuple[ServedApp, int]]) -> None:
+        for served, port in bound:
+            base = f"http://{args.host}:{port}"
+            print(
+                f"erp-sandbox: {served.name} ready at {base} (API root {base}/3.0, "
+                f"list {mailchimp.default_list_id}, API key {mailchimp.api_key}, "
+                f"OAuth token {mailchimp.oauth_token}, inspection {base}/_sandbox/state)",
+                flush=True,
+            )
+        print("erp-sandbox: ready; stop with Ctrl-C or SIGTERM", flush=True)
+
+    serve_until_signalled(
+        [ServedApp("mailchimp", mailchimp.app, args.host, args.mailchimp_port)], ready
+    )
+    print("erp-sandbox: stopped", flush=True)
+    return 0
+
+
+def _fetch(url: str, method: str = "GET") -> Any:
+    if not url.startswith(("http://", "https://")):
+        raise urllib.error.URLError(f"not an http(s) URL: {url}")
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
+        url,
+        method=method,
+        data=b"{}" if method == "POST" else None,
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return json.loads(response.read())
+
+
+def _reset(base_url: str) -> int:
+    _fetch(base_url.rstrip("/") + "/_sandbox/reset", "POST")
+    print(f"erp-sandbox: reset {base_url}")
+    return 0
+
+
+def _summary(base_url: str, *, as_json: bool) -> int:
+    base = base_url.rstrip("/")
+    state = _fetch(base + "/_sandbox/state")
+    if as_json:
+        print(json.dumps(state, indent=2))
+        return 0
+    calls = _fetch(base + "/_sandbox/calls")
+    violations = _fetch(base + "/_sandbox/contract-violations")
+    print("\n".join(summary_lines(base, state, calls, violations)))
+    return 0
+
+
+def summary_lines(
+    base: str, state: dict[str, Any], calls: dict[str, Any], violations: dict[str, Any]
+) -> list[str]:
+    """A readable account of the emulated Mailchimp, for demos."""
+    lines = [f"Mailchimp sandbox at {base}"]
+    for lst in state["lists"]:
+        members = lst["members"]
+        statuses = Counter(m["status"] for m in members)
+        lines.append(f'\nList {lst["id"]} "{lst["name"]}": {len(members)} members')
+        lines.append(
+            "  by status: "
+            + (
+                ", ".join(f"{status} {count}" for status, count in sorted(statuses.items()))
+                or "none"
+            )
+        )
+        tags = [s for s in lst["segments"] if s["type"] == "static"]
+        lines.append(
+            "  tags: "
+            + (", ".join(f"{s['name']} ({len(s['member_emails'])})" for s in tags) or "none")
+        )
+        lines.append(
+            "  merge fields: "
+            + ", ".join(
+                f"{f['tag']} ({f['type']}{', required' if f['required'] else ''})"
+                for f in lst["merge_fields"]
+            )
+        )
+        if lst["forgotten"]:
+            lines.append(f"  permanently deleted: {len(lst['forgotten'])}")
+        if members:
+            lines.append(f"  sample (first {min(SAMPLE_SIZE, len(members))}):")
+        for member in members[:SAMPLE_SIZE]:
+            values = " ".join(
+                f"{tag}={_short(value)}" for tag, value in member["merge_fields"].items() if value
+            )
+            member_tags = ",".join(t["name"] for t in member["tags"])
+            lines.append(
+                f"    {member['email_address']:<32} {member['status']:<13} "
+                f"{values}{'  tags=' + member_tags if member_tags else ''}"
+            )
+    ecommerce = state.get("ecommerce") or {}
+    stores = ecommerce.get("stores", [])
+    if stores:
+        lines.append("")
+        for store in stores:
+            variants = sum(len(p.get("variants", [])) for p in store.get("products", []))
+            lines.append(
+                f"E-commerce store {store['id']} (list {store['list_id']}, "
+                f"syncing {store.get('is_syncing', False)}): "
+                f"{len(store.get('customers', []))} customers, "
+                f"{len(store.get('products', []))} products ({variants} variants), "
+                f"{len(store.get('orders', []))} orders"
+            )
+    else:
+        lines.append("\nE-commerce: no stores")
+    lines.append(
+        f"Opt-in emails sent: {len(state['opt_in_emails'])}; "
+        f"automations fired: {len(state['automations'])}"
+    )
+    lines.append(f"API calls: {calls['total']}")
+    for route, count in sorted(calls["counts"].items(), key=lambda kv: -kv[1]):
+        lines.append(f"  {count:>6}  {route}")
+    lines.append(
+        f"Contract violations: {violations['count']}"
+        + ("" if violations["enabled"] else " (checks off)")
+    )
+    return lines
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict):
+        value = ", ".join(str(v) for v in value.values() if v)
+    text = str(value)
+    return text if len(text) <= 24 else text[:21] + "..."
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""The inspection API under ``/_sandbox/``: no auth, never counted as API calls."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from erp_sandbox.mailchimp.context import Context
+from erp_sandbox.mailchimp.representations import (
+    list_json,
+    member_json,
+    merge_field_json,
+    segment_json,
+)
+from erp_sandbox.mailchimp.request_parsing import api_root
+from erp_sandbox.mailchimp.responding import json_response
+from erp_sandbox.mailchimp.seeding import apply_seed
+
+
+def snapshot(ctx: Context, root: str) -> dict[str, Any]:
+    """Everything in the emulated account, as JSON."""
+    store = ctx.store
+    with store.lock:
+        lists = [
+            {
+                **list_json(lst, root),
+                "merge_fields": [
+                    merge_field_json(lst, f, root) for f in lst.ordered_merge_fields()
+                ],
+                "members": [member_json(lst, m, root) for m in lst.members.values()],
+                "segments": [
+                    {
+                        **segment_json(lst, s, root),
+                        "member_emails": [
+                            m.email_address
+                            for m in (lst.member_by_contact(c) for c in s.members)
+                            if m is not None
+                        ],
+                    }
+                    for s in lst.segments.values()
+                ],
+                "forgotten": sorted(lst.forgotten),
+            }
+            for lst in store.lists.values()
+        ]
+        ecommerce: dict[str, Any] = {}
+        if store.ecommerce:
+            from erp_sandbox.mailchimp.ecommerce_store import ecommerce_snapshot
+
+            ecommerce = ecommerce_snapshot(store, root)
+        return {
+            "lists": lists,
+            "opt_in_emails": list(store.opt_in_emails),
+            "automations": list(store.automations),
+            "ecommerce": ecommerce,
+        }
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    return json.loads(raw) if raw.strip() else {}
+
+
+def _bad(message: str) -> Response:
+    return json_response({"error": message}, 400)
+
+
+def routes(ctx: Context) -> list[Route]:
+    """Routes of this module."""
+
+    async def health(_request: Request) -> Response:
+        return json_response({"status": "ok", "emulator": "mailchimp"})
+
+    async def state(request: Request) -> Response:
+        return json_response(snapshot(ctx, api_root(request)))
+
+    async def calls(_request: Request) -> Response:
+        return json_response(ctx.calls.to_json())
+
+    async def violations(_request: Request) -> Response:
+        return json_response(ctx.violations.to_json())
+
+    async def reset(request: Request) -> Response:
+        body = await _body(request)
+        ctx.reset(restore_settings=bool(body.get("restore_settings")))
+        return json_response({"reset": True})
+
+    async def get_faults(_request: Request) -> Response:
+        return json_response(ctx.faults.to_json())
+
+    async def set_faults(request: Request) -> Response:
+        try:
+            ctx.faults.apply_json(await _body(request))
+        except (TypeError, ValueError) as exc:
+            return _bad(str(exc))
+        return json_response(ctx.faults.to_json())
+
+    async def clear_faults(_request: Request) -> Response:
+        ctx.faults.clear()
+        return json_response(ctx.faults.to_json())
+
+    async def seed(request: Request) -> Response:
+        try:
+            summary = apply_seed(ctx.store, await _body(request))
+        except (KeyError, TypeError, ValueError) as exc:
+            return _bad(f"bad seed document: {exc!r}")
+        return json_response(summary)
+
+    def config_json() -> dict[str, Any]:
+        return {**ctx.settings.to_json(), "contract_checks": ctx.violations.enabled}
+
+    async def get_config(_request: Request) -> Response:
+        return json_response(config_json())
+
+    async def set_config(request: Request) -> Response:
+        body = await _body(request)
+        if "contract_checks" in body:
+            ctx.violations.enabled = bool(body.pop("contract_checks"))
+        try:
+            ctx.settings.apply_json(body)
+        except (TypeError, ValueError) as exc:
+            return _bad(str(exc))
+        assert ctx.limiter is not None  # noqa: S101 - set by Context
+        ctx.limiter.limit = ctx.settings.concurrency_limit
+        return json_response(config_json())
+
+    return [
+        Route("/_sandbox/health", health, methods=["GET"]),
+        Route("/_sandbox/state", state, methods=["GET"]),
+        Route("/_sandbox/calls", calls, methods=["GET"]),
+        Route("/_sandbox/contract-violations", violations, methods=["GET"]),
+        Route("/_sandbox/reset", reset, methods=["POST"]),
+        Route("/_sandbox/faults", get_faults, methods=["GET"]),
+        Route("/_sandbox/faults", set_faults, methods=["POST"]),
+        Route("/_sandbox/faults", clear_faults, methods=["DELETE"]),
+        Route("/_sandbox/seed", seed, methods=["POST"]),
+        Route("/_sandbox/config", get_config, methods=["GET"]),
+        Route("/_sandbox/config", set_config, methods=["POST"]),
+    ]

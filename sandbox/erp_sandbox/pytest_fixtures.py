@@ -1,0 +1,69 @@
+"""pytest fixtures for testing against the emulators over real HTTP.
+
+Enable them in a ``conftest.py`` with::
+
+    pytest_plugins = ["erp_sandbox.pytest_fixtures"]
+
+One emulator serves the whole session; ``mailchimp_emulator`` resets it (state, call
+log, faults, contract violations) before each test. ``mailchimp_api`` is a
+``requests.Session`` whose relative URLs start at ``…/3.0`` and that sends the API key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    import requests
+
+    from erp_sandbox.mailchimp import MailchimpEmulator
+
+
+def api_session(base: str, auth: tuple[str, str] | None = None) -> requests.Session:
+    """A ``requests.Session`` that prefixes relative URLs (``"/lists"``) with ``base``."""
+    import requests
+
+    class PrefixedSession(requests.Session):
+        def request(
+            self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+        ) -> requests.Response:
+            if isinstance(url, str) and url.startswith("/"):
+                url = base + url
+            return super().request(method, url, *args, **kwargs)
+
+    session = PrefixedSession()
+    if auth is not None:
+        session.auth = auth
+    return session
+
+
+@pytest.fixture(scope="session")
+def mailchimp_emulator_server() -> Iterator[MailchimpEmulator]:
+    """One Mailchimp emulator for the whole test session, on a free port."""
+    from erp_sandbox.mailchimp import MailchimpEmulator
+
+    emulator = MailchimpEmulator(port=0).start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture
+def mailchimp_emulator(mailchimp_emulator_server: MailchimpEmulator) -> MailchimpEmulator:
+    """The session's emulator, reset to its starting state (settings included)."""
+    mailchimp_emulator_server.reset(restore_settings=True)
+    return mailchimp_emulator_server
+
+
+@pytest.fixture
+def mailchimp_api(mailchimp_emulator: MailchimpEmulator) -> Iterator[requests.Session]:
+    """A session authenticated with the default API key; URLs relative to ``/3.0``."""
+    session = api_session(mailchimp_emulator.api_root, mailchimp_emulator.auth)
+    try:
+        yield session
+    finally:
+        session.close()

@@ -1,0 +1,25 @@
+"""Small helpers the sandbox tests share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+LIST = "sandboxlist"
+MEMBERS = f"/lists/{LIST}/members"
+
+
+def put_member(api: requests.Session, email: str, **body: Any) -> requests.Response:
+    """PUT a member of the default list, creating it as subscribed unless told otherwise."""
+    payload = {"email_address": email, "status_if_new": "subscribed", **body}
+    return api.put(f"{MEMBERS}/{email}", json=payload)
+
+
+def problem(response: requests.Response) -> dict[str, Any]:
+    """The problem+json body, after checking it is one."""
+    assert response.headers["content-type"] == "application/problem+json; charset=utf-8"
+    body = response.json()
+    assert {"type", "title", "status", "detail", "instance"} <= set(body)
+    assert body["status"] == response.status_code
+    return body
