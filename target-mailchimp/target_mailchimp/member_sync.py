@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -11,12 +12,14 @@ from target_mailchimp.audience import MAX_MEMBERS_PER_CALL, Audience
 from target_mailchimp.audit import AuditEvent, AuditStore, LedgerEntry
 from target_mailchimp.client import MailchimpAPIError
 from target_mailchimp.members import (
+    NEVER_RESUBSCRIBED,
     InvalidMemberError,
     MemberPlan,
     MemberRecord,
     MemberSettings,
     batch_member,
     json_safe,
+    least_permissive,
     parse_member,
     plan_member,
     supersedes,
@@ -254,11 +257,15 @@ class MemberSync:
             if error.status >= 500:
                 raise
             LOGGER.info("Address change refused (%s): creating the new address instead", error)
-            # The old member stays subscribed only if PATCH was refused for another
-            # reason; the new address may never be more permissive than the old one.
             plan.rename_from = None
-            plan.archive_old = old_email
             plan.is_new = True
+            if error.status == 404:
+                return  # The old member is gone: the new address is simply new.
+            # Our snapshot said subscribed but Mailchimp disagrees: the new address
+            # takes the old member's real status, never a more permissive one.
+            plan.archive_old = old_email
+            refused_status = _refused_status(error.detail)
+            plan.status = least_permissive(refused_status, t.cast("str", plan.status))
             return
         plan.reason = "email address changed in place"
 
@@ -493,6 +500,18 @@ def _member_error_result(error: dict[str, t.Any]) -> _Result:
     if "permanently deleted" in lowered or "forgotten" in lowered:
         return _Result("skipped", f"permanently deleted in Mailchimp: {text}", 400)
     return _Result("failed", text or "rejected by Mailchimp", 400)
+
+
+def _refused_status(detail: str) -> str:
+    """The member status named in Mailchimp's refusal of an address change.
+
+    Mailchimp says `This member's status is "cleaned." You can only update …`
+    (ibericode/mailchimp-user-sync#96). Unknown wording yields `transactional`,
+    the least permissive status that still keeps the contact.
+    """
+    found = re.search(r'status is "(\w+)', detail)
+    status = found.group(1) if found else "transactional"
+    return "unsubscribed" if status in NEVER_RESUBSCRIBED else status
 
 
 def _refusal_status(reason: str) -> str:

@@ -21,8 +21,10 @@ from __future__ import annotations
 import atexit
 import importlib.resources
 import tempfile
+import typing as t
 from pathlib import Path
 
+import pytest
 from erp_sandbox.mailchimp import MailchimpEmulator
 from singer_sdk.testing import get_target_test_class
 from singer_sdk.testing.suites import SingerTestSuite
@@ -50,6 +52,13 @@ SAMPLE_CONFIG = {
     "audit_database_url": f"sqlite:///{AUDIT_DIR}/audit.db",
     "max_backoff_seconds": 0,
 }
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_contract_violations() -> t.Iterator[None]:
+    """Everything the suite sent, and every answer, matched Mailchimp's OpenAPI spec."""
+    yield
+    assert EMULATOR.contract_violations == []
 
 
 class MembersFileTest(TargetFileTestTemplate):

@@ -298,3 +298,27 @@ def test_oauth_access_token_finds_the_api_through_metadata(emulator, run_target)
         oauth_metadata_url=f"{emulator.base_url}/oauth2/metadata",
     )
     assert run.outcomes() == {"person1@harborsupply.com": "created"}
+
+
+def test_refused_address_change_carries_mailchimps_real_status(emulator, run_target) -> None:
+    seed_members(emulator, {"email_address": "someone@harborsupply.com", "status": "subscribed"})
+    run_target(singer_lines(person(1)))
+    # The member turned pending in Mailchimp long ago, before the target's last look.
+    seed_members(
+        emulator,
+        {
+            "email_address": "person1@harborsupply.com",
+            "status": "pending",
+            "last_changed": "2000-01-01T00:00:00+00:00",
+        },
+    )
+    run = run_target(singer_lines(person(1, email_address="new.address@harborsupply.com")))
+    assert emulator.calls.count("PATCH /3.0/lists/{list_id}/members/{subscriber_hash}") == 1
+    assert status_of(emulator, "new.address@harborsupply.com") == "pending"
+    assert status_of(emulator, "person1@harborsupply.com") == "archived"
+    assert run.outcomes() == {"new.address@harborsupply.com": "created"}
+
+
+def test_batch_size_rows_sets_members_per_call(emulator, run_target) -> None:
+    run_target(singer_lines(*(person(n) for n in range(1, 451))), batch_size_rows=200)
+    assert emulator.calls.count(BATCH) == 3

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import json
 import logging
+import signal
 import subprocess
 import sys
 import time
@@ -15,6 +18,7 @@ import sqlalchemy as sa
 
 from target_mailchimp.audit import AuditStore
 from target_mailchimp.client import MailchimpAPIError
+from target_mailchimp.target import TargetMailchimp
 from tests.conftest import singer_lines, write_calls
 from tests.test_members_sandbox import BATCH, person
 
@@ -65,11 +69,39 @@ def test_never_more_requests_in_flight_than_max_concurrency(emulator, run_target
     assert emulator.ctx.limiter.rejected == 0
 
 
-def test_persistent_server_errors_fail_the_run_without_emitting_state(emulator, run_target) -> None:
+def test_persistent_server_errors_fail_the_run_without_emitting_state(emulator, config) -> None:
     emulator.faults.configure(rate_5xx=1.0)
     lines = singer_lines(person(1), {"STATE": {"bookmarks": {"customers": "x"}}})
-    with pytest.raises(MailchimpAPIError):
-        run_target(lines, max_retries=2)
+    target = TargetMailchimp(config={**config, "max_retries": 2}, validate_config=True)
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout), pytest.raises(MailchimpAPIError):
+        target.listen(io.StringIO(lines))
+    assert stdout.getvalue() == ""  # no STATE acknowledges the unwritten record
+
+
+def test_sigterm_during_a_write_stops_without_emitting_state(emulator, config, tmp_path) -> None:
+    emulator.faults.enqueue(method="POST", path="/3.0/lists/*", delay_ms=3000, times=1)
+    config_file = tmp_path / "config.json"
+    config_file.write_text(json.dumps(config))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "target_mailchimp", "--config", str(config_file)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    process.stdin.write(singer_lines(person(1), {"STATE": {"position": 1}}))
+    process.stdin.close()
+    deadline = time.monotonic() + 20
+    while emulator.calls.count(BATCH) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)  # wait until the batch write is in flight
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
+    stdout, stderr = process.stdout.read(), process.stderr.read()
+    assert process.returncode == 128 + signal.SIGTERM, stderr[-2000:]
+    assert stdout == ""
+    assert "during a write" in stderr
+    time.sleep(3)  # let the emulator finish the abandoned request before the next test
 
 
 def test_state_is_emitted_only_after_the_records_before_it_are_written(
