@@ -1,6 +1,6 @@
 """The audit store: what happened to every record, and what the target last wrote.
 
-Four kinds of facts live here, all in one SQLAlchemy database (SQLite by
+These facts live here, all in one SQLAlchemy database (SQLite by
 default, PostgreSQL when several workers share it):
 
 - `audit_events`: one row per record and run with its outcome, so failures can be
@@ -10,7 +10,9 @@ default, PostgreSQL when several workers share it):
   tags the target applied itself are ever removed;
 - `source_emails`: per ERP key, the address last written, to follow email changes;
 - `audience_snapshot`: Mailchimp's subscription status per address, refreshed
-  incrementally with `since_last_changed`, so nobody who left is resubscribed.
+  incrementally with `since_last_changed`, so nobody who left is resubscribed;
+- `ecommerce_ledger`: per store, the customers, products and orders written, with
+  their content hash, so unchanged objects are skipped and known ones updated.
 """
 
 from __future__ import annotations
@@ -72,6 +74,16 @@ audience_snapshot = sa.Table(
     sa.Column("list_id", sa.String(64), primary_key=True),
     sa.Column("email_key", sa.String(320), primary_key=True),
     sa.Column("status", sa.String(16), nullable=False),
+)
+
+ecommerce_ledger = sa.Table(
+    "ecommerce_ledger",
+    metadata,
+    sa.Column("store_id", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("object_id", sa.String(255), primary_key=True),
+    sa.Column("content_hash", sa.String(64)),
+    sa.Column("written_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 snapshot_marks = sa.Table(
@@ -207,31 +219,79 @@ class AuditStore:
             [{"email_key": key, "status": status} for key, status in statuses.items()],
         )
 
-    def _lookup(self, table: sa.Table, list_id: str, keys: Iterable[str]) -> list[sa.Row]:
-        """Rows of a per-list table whose second primary-key column is in `keys`."""
-        key_column = table.primary_key.columns.values()[1]
+    def ecommerce_hashes(
+        self, store_id: str, kind: str, object_ids: Iterable[str]
+    ) -> dict[str, str | None]:
+        """Content hash last written per e-commerce object (None: exists, content unknown)."""
+        rows = self._lookup(ecommerce_ledger, (store_id, kind), object_ids)
+        return {row.object_id: row.content_hash for row in rows}
+
+    def save_ecommerce_hashes(
+        self, store_id: str, kind: str, hashes: dict[str, str | None]
+    ) -> None:
+        """Remember e-commerce objects written (or known to exist) in Mailchimp."""
+        now = _now()
+        self._replace(
+            ecommerce_ledger,
+            (store_id, kind),
+            [
+                {"object_id": key, "content_hash": value, "written_at": now}
+                for key, value in hashes.items()
+            ],
+        )
+
+    @staticmethod
+    def _scope_filter(table: sa.Table, scope: str | tuple[str, ...]) -> list[t.Any]:
+        """Conditions on the leading primary-key columns (the list, or store and kind)."""
+        values = (scope,) if isinstance(scope, str) else scope
+        columns = table.primary_key.columns.values()
+        return [column == value for column, value in zip(columns, values, strict=False)]
+
+    @staticmethod
+    def _key_column(table: sa.Table) -> sa.Column:
+        """The last primary-key column: the key within the scope."""
+        return table.primary_key.columns.values()[-1]
+
+    def _lookup(
+        self, table: sa.Table, scope: str | tuple[str, ...], keys: Iterable[str]
+    ) -> list[sa.Row]:
+        """Rows of a scoped table whose key is in `keys`."""
+        key_column = self._key_column(table)
         rows: list[sa.Row] = []
         with self.engine.connect() as connection:
             for chunk in _chunks(sorted(set(keys))):
-                query = sa.select(table).where(table.c.list_id == list_id, key_column.in_(chunk))
+                query = sa.select(table).where(
+                    *self._scope_filter(table, scope), key_column.in_(chunk)
+                )
                 rows.extend(connection.execute(query))
         return rows
 
-    def _replace(self, table: sa.Table, list_id: str, rows: list[dict[str, t.Any]]) -> None:
-        """Upsert rows of a per-list table, portably: delete by key, then insert."""
+    def _replace(
+        self, table: sa.Table, scope: str | tuple[str, ...], rows: list[dict[str, t.Any]]
+    ) -> None:
+        """Upsert rows of a scoped table, portably: delete by key, then insert."""
         if not rows:
             return
-        key_column = table.primary_key.columns.values()[1]
+        key_name = self._key_column(table).name
+        values = (scope,) if isinstance(scope, str) else scope
+        scope_values = dict(
+            zip([column.name for column in table.primary_key.columns], values, strict=False)
+        )
         with self.engine.begin() as connection:
-            self._delete(connection, table, list_id, [row[key_column.name] for row in rows])
-            connection.execute(table.insert(), [{"list_id": list_id, **row} for row in rows])
+            self._delete(connection, table, scope, [row[key_name] for row in rows])
+            connection.execute(table.insert(), [{**scope_values, **row} for row in rows])
 
-    @staticmethod
-    def _delete(connection: sa.Connection, table: sa.Table, list_id: str, keys: list[str]) -> None:
-        key_column = table.primary_key.columns.values()[1]
+    def _delete(
+        self,
+        connection: sa.Connection,
+        table: sa.Table,
+        scope: str | tuple[str, ...],
+        keys: list[str],
+    ) -> None:
+        key_column = self._key_column(table)
         for chunk in _chunks(keys):
             connection.execute(
-                table.delete().where(table.c.list_id == list_id, key_column.in_(chunk))
+                table.delete().where(*self._scope_filter(table, scope), key_column.in_(chunk))
             )
 
     def snapshot_mark(self, list_id: str) -> str | None:

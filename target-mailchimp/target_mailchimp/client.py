@@ -23,6 +23,7 @@ if t.TYPE_CHECKING:
 LOGGER = logging.getLogger("target_mailchimp.client")
 
 DEFAULT_OAUTH_METADATA_URL = "https://login.mailchimp.com/oauth2/metadata"
+ARCHIVE_LABEL = "(batch result archive)"  # logged instead of the archive's signed URL
 
 # Mailchimp answers 429 above 10 simultaneous connections per key, and "at
 # exceptionally high volumes" also 403 without a JSON body (Mailchimp API
@@ -201,15 +202,34 @@ class MailchimpClient:
         json: t.Any = None,
     ) -> t.Any:
         """Send one request, retrying transient failures; return the decoded body."""
-        send = backoff.on_exception(
+        return self._with_retries(self._send_once)(method, path, params=params, json=json)
+
+    def download(self, url: str) -> bytes:
+        """Fetch an absolute URL (a batch's result archive) without credentials.
+
+        The archive is served unauthenticated from storage outside the API, so
+        the API key is never sent there.
+        """
+        return self._with_retries(self._download_once)("GET", url)
+
+    def _with_retries(self, send: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        """`send` retried on 429, 5xx and dropped connections, with backoff and jitter."""
+        return backoff.on_exception(
             lambda: _retry_delays(self.max_backoff_seconds),
             RETRYABLE_EXCEPTIONS,
             max_tries=self.max_retries + 1,
             jitter=None,
             on_backoff=self._log_retry,
             raise_on_giveup=True,
-        )(self._send_once)
-        return send(method, path, params=params, json=json)
+        )(send)
+
+    def _download_once(self, method: str, url: str) -> bytes:
+        self._count_call(method, ARCHIVE_LABEL)
+        with self._in_flight:
+            response = requests.request(method, url, timeout=self.timeout)
+        if response.status_code >= 400:
+            raise self._error_from(response, "GET", ARCHIVE_LABEL)
+        return response.content
 
     def paginate(
         self,
@@ -288,6 +308,8 @@ class MailchimpClient:
     @staticmethod
     def _log_retry(details: dict[str, t.Any]) -> None:
         method, path = details["args"][:2]
+        if path.startswith(("http://", "https://")):
+            path = ARCHIVE_LABEL
         LOGGER.warning(
             "Mailchimp request %s %s failed (%s); retry %d in %.1fs",
             method,

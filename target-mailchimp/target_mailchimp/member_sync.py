@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from target_mailchimp.audience import MAX_MEMBERS_PER_CALL, Audience
+from target_mailchimp.audience_snapshot import AudienceSnapshot
 from target_mailchimp.audit import AuditEvent, AuditStore, LedgerEntry
 from target_mailchimp.client import MailchimpAPIError
 from target_mailchimp.members import (
@@ -66,6 +67,7 @@ class MemberSync:
         audience: Audience,
         store: AuditStore,
         settings: MemberSettings,
+        snapshot: AudienceSnapshot,
         *,
         stream: str = "members",
         dry_run: bool = False,
@@ -74,13 +76,13 @@ class MemberSync:
     ) -> None:
         self.audience = audience
         self.store = store
+        self.snapshot = snapshot
         self.settings = settings
         self.stream = stream
         self.dry_run = dry_run
         self.create_missing_merge_fields = create_missing_merge_fields
         self.max_concurrency = max_concurrency
         self._written_at: dict[str, dt.datetime | None] = {}
-        self._snapshot_fresh = False
 
     # The whole batch -----------------------------------------------------------
 
@@ -103,7 +105,7 @@ class MemberSync:
         for record in changed:
             for warning in record.warnings:
                 LOGGER.warning("%s", warning)
-        self._refresh_snapshot()
+        self.snapshot.refresh()
         self._ensure_merge_fields(changed)
         plans = self._plan(changed)
         if self.dry_run:
@@ -163,25 +165,6 @@ class MemberSync:
 
     # Reads before writing ----------------------------------------------------
 
-    def _refresh_snapshot(self) -> None:
-        """Learn every status change in Mailchimp since the last run (once per run)."""
-        if self._snapshot_fresh:
-            return
-        list_id = self.settings.list_id
-        mark = self.store.snapshot_mark(list_id)
-        latest = mark or ""
-        statuses: dict[str, str] = {}
-        for member in self.audience.changed_members(mark):
-            statuses[member["email_address"].lower()] = member["status"]
-            latest = max(latest, member.get("last_changed") or "")
-            if len(statuses) >= 5000:
-                self.store.save_statuses(list_id, statuses)
-                statuses = {}
-        self.store.save_statuses(list_id, statuses)
-        if latest:
-            self.store.save_snapshot_mark(list_id, latest)
-        self._snapshot_fresh = True
-
     def _ensure_merge_fields(self, records: list[MemberRecord]) -> None:
         used: dict[str, str] = {}
         for record in records:
@@ -210,8 +193,8 @@ class MemberSync:
         old_emails = self.store.emails_for_sources(
             list_id, [record.source_id for record in records if record.source_id]
         )
-        statuses = self.store.statuses(
-            list_id, [record.key for record in records] + list(old_emails.values())
+        statuses = self.snapshot.statuses(
+            [record.key for record in records] + list(old_emails.values())
         )
         plans = []
         for record in records:
@@ -432,7 +415,7 @@ class MemberSync:
         list_id = self.settings.list_id
         self.store.forget_ledger(list_id, changes.forget - set(changes.ledger))
         self.store.save_ledger(list_id, changes.ledger)
-        self.store.save_statuses(list_id, changes.statuses)
+        self.snapshot.save(changes.statuses)
         self.store.save_source_emails(list_id, changes.source_emails)
 
     def _event(self, plan: MemberPlan, result: _Result, hashes: dict[str, str]) -> AuditEvent:

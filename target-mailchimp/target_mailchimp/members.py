@@ -146,7 +146,7 @@ def parse_member(record: dict[str, t.Any]) -> MemberRecord:
         active=record.get("active") is not False,
         merge_fields=merge_fields,
         tags=_tags(tags),
-        updated_at=_timestamp(record.get("updated_at")),
+        updated_at=parse_timestamp(record.get("updated_at")),
         payload=json_safe(record),
         warnings=warnings,
     )
@@ -198,7 +198,8 @@ def _tags(values: Iterable[t.Any]) -> list[str]:
     return list(seen)
 
 
-def _timestamp(value: t.Any) -> dt.datetime | None:
+def parse_timestamp(value: t.Any) -> dt.datetime | None:
+    """A timezone-aware datetime from a datetime or ISO 8601 string (UTC if naive)."""
     if isinstance(value, dt.datetime):
         parsed = value
     elif isinstance(value, str):

@@ -64,7 +64,139 @@ MEMBERS_SCHEMA: dict[str, t.Any] = {
     },
 }
 
-INPUT_SCHEMAS: dict[str, dict[str, t.Any]] = {"members": MEMBERS_SCHEMA}
+
+def _text(description: str = "") -> dict[str, t.Any]:
+    return {"type": ["string", "null"], "description": description}
+
+
+def _money(description: str) -> dict[str, t.Any]:
+    return {"type": ["number", "null"], "description": description}
+
+
+CUSTOMER_ADDRESS_SCHEMA: dict[str, t.Any] = {
+    "type": ["object", "null"],
+    "description": "Postal address.",
+    "properties": {
+        part: {"type": ["string", "null"]}
+        for part in (
+            "address1",
+            "address2",
+            "city",
+            "province",
+            "province_code",
+            "postal_code",
+            "country",
+            "country_code",
+        )
+    },
+}
+
+CUSTOMERS_SCHEMA: dict[str, t.Any] = {
+    "type": "object",
+    "description": "E-commerce customers of the store (upserted with PUT).",
+    "required": ["id", "email_address"],
+    "properties": {
+        "id": {"type": "string", "description": "Stable ERP key (at most 50 characters)."},
+        "email_address": {"type": "string", "description": "The customer's address."},
+        "opt_in_status": {
+            "type": ["boolean", "null"],
+            "description": "True subscribes an address Mailchimp does not hold yet; never "
+            "resubscribes anyone who left. Default false (transactional).",
+        },
+        "first_name": _text(),
+        "last_name": _text(),
+        "company": _text(),
+        "address": CUSTOMER_ADDRESS_SCHEMA,
+        "updated_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+
+VARIANT_SCHEMA: dict[str, t.Any] = {
+    "type": "object",
+    "required": ["id"],
+    "properties": {
+        "id": {"type": "string"},
+        "title": _text("Defaults to the product's title."),
+        "sku": _text(),
+        "price": _money("Unit price."),
+        "inventory_quantity": {"type": ["integer", "null"]},
+    },
+}
+
+PRODUCTS_SCHEMA: dict[str, t.Any] = {
+    "type": "object",
+    "description": "Products; without variants, one variant with the product's id and title.",
+    "required": ["id", "title"],
+    "properties": {
+        "id": {"type": "string", "description": "Stable ERP key of the item."},
+        "title": {"type": "string"},
+        "description": _text(),
+        "vendor": _text(),
+        "type": _text(),
+        "url": _text(),
+        "variants": {"type": ["array", "null"], "items": VARIANT_SCHEMA},
+        "updated_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+
+ORDER_LINE_SCHEMA: dict[str, t.Any] = {
+    "type": "object",
+    "required": ["id", "product_id", "quantity", "price"],
+    "properties": {
+        "id": {"type": "string"},
+        "product_id": {"type": "string"},
+        "product_variant_id": _text("Defaults to product_id."),
+        "product_title": _text("Used when the product must be created from this line."),
+        "quantity": {"type": "integer"},
+        "price": {"type": "number"},
+        "discount": _money("Discount on the line."),
+    },
+}
+
+ORDERS_SCHEMA: dict[str, t.Any] = {
+    "type": "object",
+    "description": "Sales orders or posted invoices, with lines.",
+    "required": ["id", "customer", "order_total", "lines"],
+    "properties": {
+        "id": {"type": "string", "description": "Stable ERP key of the order or invoice."},
+        "customer": {
+            "type": "object",
+            "required": ["id"],
+            "description": "The buyer; email_address is needed when the customer is new.",
+            "properties": {
+                "id": {"type": "string"},
+                "email_address": _text(),
+                "opt_in_status": {"type": ["boolean", "null"]},
+                "first_name": _text(),
+                "last_name": _text(),
+                "company": _text(),
+            },
+        },
+        "currency_code": _text("ISO 4217; defaults to `store_currency_code`."),
+        "order_total": {"type": "number"},
+        "tax_total": _money("Tax."),
+        "shipping_total": _money("Shipping."),
+        "discount_total": _money("Discounts."),
+        "financial_status": _text("paid, pending, refunded or cancelled."),
+        "fulfillment_status": _text("e.g. shipped."),
+        "processed_at_foreign": {"type": ["string", "null"], "format": "date-time"},
+        "updated_at_foreign": {"type": ["string", "null"], "format": "date-time"},
+        "cancelled_at_foreign": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "Setting it cancels the order.",
+        },
+        "lines": {"type": "array", "items": ORDER_LINE_SCHEMA},
+        "updated_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+
+INPUT_SCHEMAS: dict[str, dict[str, t.Any]] = {
+    "members": MEMBERS_SCHEMA,
+    "customers": CUSTOMERS_SCHEMA,
+    "products": PRODUCTS_SCHEMA,
+    "orders": ORDERS_SCHEMA,
+}
 
 
 def contract_markdown() -> str:

@@ -11,34 +11,81 @@ from target_mailchimp.audience import MAX_MEMBERS_PER_CALL
 if t.TYPE_CHECKING:
     from target_mailchimp.target import TargetMailchimp
 
+# E-commerce drains are large so that a bulk load fills few batch operations.
+ECOMMERCE_DRAIN_SIZE = 2000
 
-class MembersSink(BatchSink):
-    """Audience members, written through batch subscribe, up to 500 per call."""
 
-    MAX_SIZE_DEFAULT = MAX_MEMBERS_PER_CALL
+class MailchimpSink(BatchSink):
+    """A batch of records of one stream, audited before state moves on."""
 
     def __init__(self, target: TargetMailchimp, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(target, *args, **kwargs)
         self.target = target
-        self.member_sync = target.member_sync(self.stream_name)
-
-    @property
-    def max_size(self) -> int:
-        """Never more than one batch-subscribe call can take."""
-        return min(super().max_size, MAX_MEMBERS_PER_CALL)
 
     def get_validator(self) -> None:
-        """No upstream-schema validation: the member rules check each record.
+        """No upstream-schema validation: the target checks each record itself.
 
         Bad input must not stop the other records, and the SDK's validator would
-        log a bad record's content; the member rules audit it as failed instead.
+        log a bad record's content; the target audits it as failed instead.
         """
 
     def _singer_validate_message(self, record: dict[str, t.Any]) -> None:
         """Accept records missing their upstream key properties (audited as failed)."""
 
     def process_batch(self, context: dict[str, t.Any]) -> None:
-        """Write the batch, then audit every record's outcome before state moves on."""
+        """Write the batch, then audit every record's outcome."""
         with self.target.writing():
-            events = self.member_sync.sync(context.get("records", []))
-            self.target.record_outcomes(events)
+            self.target.record_outcomes(self.write(context.get("records", [])))
+
+    def write(self, records: list[dict[str, t.Any]]) -> list[t.Any]:
+        """Write records to Mailchimp; return their audit events."""
+        raise NotImplementedError
+
+
+class MembersSink(MailchimpSink):
+    """Audience members, written through batch subscribe, up to 500 per call."""
+
+    MAX_SIZE_DEFAULT = MAX_MEMBERS_PER_CALL
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.member_sync = self.target.member_sync(self.stream_name)
+
+    @property
+    def max_size(self) -> int:
+        """Never more than one batch-subscribe call can take."""
+        return min(super().max_size, MAX_MEMBERS_PER_CALL)
+
+    def write(self, records: list[dict[str, t.Any]]) -> list[t.Any]:
+        """Members through the member rules."""
+        return self.member_sync.sync(records)
+
+
+class EcommerceSink(MailchimpSink):
+    """Customers, products or orders of the configured store."""
+
+    @property
+    def max_size(self) -> int:
+        """Large drains: a bulk load goes out in few batch operations."""
+        return ECOMMERCE_DRAIN_SIZE
+
+    def write(self, records: list[dict[str, t.Any]]) -> list[t.Any]:
+        """Records through the e-commerce rules."""
+        return self.target.ecommerce_sync.sync(self.stream_name, records)
+
+
+class CustomersSink(EcommerceSink):
+    """E-commerce customers, upserted with PUT."""
+
+
+class ProductsSink(EcommerceSink):
+    """Products with their variants, created or patched."""
+
+
+class OrdersSink(EcommerceSink):
+    """Orders with lines, after the products and customers they refer to."""
+
+    def process_batch(self, context: dict[str, t.Any]) -> None:
+        """Write pending products and customers first, so every line finds its product."""
+        self.target.drain_streams("products", "customers")
+        super().process_batch(context)

@@ -15,10 +15,12 @@ from singer_sdk import about
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.plugin_base import SingerCommand
+from singer_sdk.sinks import Sink
 from singer_sdk.target_base import Target
 
 from target_mailchimp import redaction
 from target_mailchimp.audience import Audience
+from target_mailchimp.audience_snapshot import AudienceSnapshot
 from target_mailchimp.audit import OUTCOMES, AuditEvent, AuditStore, default_database_url
 from target_mailchimp.client import (
     DEFAULT_OAUTH_METADATA_URL,
@@ -26,18 +28,26 @@ from target_mailchimp.client import (
     MailchimpClient,
     resolve_api_root,
 )
+from target_mailchimp.ecommerce import ACCOUNTING_STREAM
+from target_mailchimp.ecommerce_store import EcommerceStore
+from target_mailchimp.ecommerce_sync import EcommerceSync
 from target_mailchimp.member_sync import MemberSync
 from target_mailchimp.members import MemberSettings
+from target_mailchimp.operations import BatchOperations, DirectCalls
 from target_mailchimp.replay import replay_command
 from target_mailchimp.schemas import INPUT_SCHEMAS, contract_markdown
-from target_mailchimp.sinks import MembersSink
+from target_mailchimp.sinks import CustomersSink, MembersSink, OrdersSink, ProductsSink
 
 if t.TYPE_CHECKING:
     from types import FrameType
 
-    from singer_sdk.sinks import Sink
-
 SECRET_SETTINGS = ("api_key", "access_token")
+SINKS: dict[str, type[Sink]] = {
+    "members": MembersSink,
+    "customers": CustomersSink,
+    "products": ProductsSink,
+    "orders": OrdersSink,
+}
 
 
 class TargetMailchimp(Target):
@@ -163,6 +173,54 @@ class TargetMailchimp(Target):
             description="Members per batch-subscribe call (Mailchimp's limit is 500).",
         ),
         th.Property(
+            "store_id",
+            th.StringType,
+            title="E-commerce Store ID",
+            description="The Mailchimp store that customers, products and orders are written "
+            "to; created on the configured audience when missing.",
+        ),
+        th.Property(
+            "store_name",
+            th.StringType,
+            title="Store Name",
+            description="Name of the store when the target creates it (default: the store id).",
+        ),
+        th.Property(
+            "store_currency_code",
+            th.StringType,
+            default="USD",
+            title="Store Currency Code",
+            description="ISO 4217 currency of the store, and of orders that name none.",
+        ),
+        th.Property(
+            "store_domain",
+            th.StringType,
+            title="Store Domain",
+            description="Optional web domain of the store.",
+        ),
+        th.Property(
+            "batch_threshold",
+            th.IntegerType(minimum=1),
+            default=500,
+            title="Batch Threshold",
+            description="Once an e-commerce stream brings this many records in one run, its "
+            "writes go through Mailchimp batch operations instead of one call per record.",
+        ),
+        th.Property(
+            "batch_poll_seconds",
+            th.IntegerType(minimum=0),
+            default=5,
+            title="Batch Poll Seconds",
+            description="Wait between two checks of a running batch operation.",
+        ),
+        th.Property(
+            "batch_timeout_seconds",
+            th.IntegerType(minimum=1),
+            default=3600,
+            title="Batch Timeout Seconds",
+            description="How long a batch operation may run before the run fails.",
+        ),
+        th.Property(
             "request_timeout",
             th.DecimalType,
             default=60,
@@ -188,6 +246,9 @@ class TargetMailchimp(Target):
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
+        # Sinks drain one after the other: orders need their products first, and the
+        # client already spreads requests up to `max_concurrency`.
+        self.max_parallelism = 1
         redaction.install(str(self.config.get(name) or "") for name in SECRET_SETTINGS)
         if not (self.config.get("api_key") or self.config.get("access_token")):
             msg = "Set either `api_key` or `access_token` for target-mailchimp."
@@ -234,6 +295,46 @@ class TargetMailchimp(Target):
         audience.check_exists()
         return audience
 
+    @cached_property
+    def snapshot(self) -> AudienceSnapshot:
+        """Mailchimp's statuses per address, shared by every sink of the run."""
+        return AudienceSnapshot(self.audience, self.audit_store)
+
+    @cached_property
+    def ecommerce_store(self) -> EcommerceStore:
+        """The configured e-commerce store."""
+        store_id = self.config.get("store_id")
+        if not store_id:
+            msg = "Set `store_id` to write customers, products or orders to Mailchimp."
+            raise ConfigValidationError(msg)
+        return EcommerceStore(
+            self.client,
+            store_id,
+            list_id=self.config["list_id"],
+            name=self.config.get("store_name") or store_id,
+            currency_code=self.config.get("store_currency_code", "USD"),
+            domain=self.config.get("store_domain"),
+            dry_run=self.dry_run,
+        )
+
+    @cached_property
+    def ecommerce_sync(self) -> EcommerceSync:
+        """The e-commerce writer shared by the customers, products and orders sinks."""
+        return EcommerceSync(
+            self.ecommerce_store,
+            self.audit_store,
+            self.snapshot,
+            direct=DirectCalls(self.client, int(self.config.get("max_concurrency", 4))),
+            batches=BatchOperations(
+                self.client,
+                poll_seconds=float(self.config.get("batch_poll_seconds", 5)),
+                timeout_seconds=float(self.config.get("batch_timeout_seconds", 3600)),
+            ),
+            batch_threshold=int(self.config.get("batch_threshold", 500)),
+            skip_unchanged=self.config.get("skip_unchanged", True),
+            dry_run=self.dry_run,
+        )
+
     @property
     def dry_run(self) -> bool:
         """Whether this run writes nothing."""
@@ -252,6 +353,7 @@ class TargetMailchimp(Target):
             self.audience,
             self.audit_store,
             settings,
+            self.snapshot,
             stream=stream_name,
             dry_run=self.dry_run,
             create_missing_merge_fields=self.config.get("create_missing_merge_fields", True),
@@ -262,13 +364,27 @@ class TargetMailchimp(Target):
 
     def get_sink_class(self, stream_name: str) -> type[Sink]:
         """Route a stream by name; anything outside the contract stops the run early."""
-        if stream_name == "members":
-            return MembersSink
+        if stream_name in SINKS:
+            return SINKS[stream_name]
+        if ACCOUNTING_STREAM.search(stream_name):
+            msg = (
+                f"target-mailchimp refuses stream {stream_name!r}: accounting data (GL "
+                "accounts, journals, payables, vendor bills) has no place in Mailchimp. "
+                "Drop it in the mapping (stream maps: `__NULL__`)."
+            )
+            raise ValueError(msg)
         msg = (
             f"target-mailchimp does not accept stream {stream_name!r}: it accepts "
             f"{', '.join(INPUT_SCHEMAS)}. Rename or drop it with stream maps."
         )
         raise ValueError(msg)
+
+    def drain_streams(self, *stream_names: str) -> None:
+        """Write what the named streams hold now (e.g. products before orders)."""
+        for name in stream_names:
+            sink = self._sinks_active.get(name)
+            if sink is not None:
+                self.drain_one(sink)
 
     def record_outcomes(self, events: list[AuditEvent]) -> None:
         """Audit a drained batch and tally it for the run summary."""
@@ -309,6 +425,8 @@ class TargetMailchimp(Target):
     def process_endofpipe(self) -> None:
         """Drain everything, then log the per-stream summary table."""
         super().process_endofpipe()
+        if "ecommerce_store" in self.__dict__:  # only when this run wrote e-commerce data
+            self.ecommerce_store.finish()
         self.log_summary()
 
     def log_summary(self) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from target_mailchimp.audit import AuditStore
-from target_mailchimp.schemas import MEMBERS_SCHEMA
+from target_mailchimp.schemas import INPUT_SCHEMAS
 from target_mailchimp.target import TargetMailchimp
 
 pytest_plugins = ["erp_sandbox.pytest_fixtures"]
@@ -40,20 +40,22 @@ class TargetRun:
 
 def singer_lines(*messages: dict[str, t.Any], stream: str = "members") -> str:
     """SCHEMA + the given messages; plain dicts are records, `{"STATE": …}` are states."""
-    lines = [
-        {
-            "type": "SCHEMA",
-            "stream": stream,
-            "schema": MEMBERS_SCHEMA,
-            "key_properties": ["email_address"],
-        }
-    ]
-    for message in messages:
-        if "STATE" in message:
-            lines.append({"type": "STATE", "value": message["STATE"]})
-        else:
-            lines.append({"type": "RECORD", "stream": stream, "record": message})
-    return "\n".join(json.dumps(line) for line in lines) + "\n"
+    return streams_lines((stream, list(messages)))
+
+
+def streams_lines(*streams: tuple[str, list[dict[str, t.Any]]]) -> str:
+    """Several streams one after the other, each with its SCHEMA first."""
+    lines: list[dict[str, t.Any]] = []
+    for stream, messages in streams:
+        schema = INPUT_SCHEMAS.get(stream, {"type": "object", "properties": {}})
+        key = ["email_address"] if stream == "members" else ["id"]
+        lines.append({"type": "SCHEMA", "stream": stream, "schema": schema, "key_properties": key})
+        for message in messages:
+            if "STATE" in message:
+                lines.append({"type": "STATE", "value": message["STATE"]})
+            else:
+                lines.append({"type": "RECORD", "stream": stream, "record": message})
+    return "".join(json.dumps(line) + "\n" for line in lines)
 
 
 @pytest.fixture

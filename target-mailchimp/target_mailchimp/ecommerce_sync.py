@@ -1,0 +1,385 @@
+"""Carry out e-commerce writes: customers, products and orders of one store."""
+
+from __future__ import annotations
+
+import logging
+import typing as t
+from collections import Counter
+from dataclasses import dataclass
+
+from target_mailchimp.audit import AuditEvent, AuditStore
+from target_mailchimp.ecommerce import (
+    InvalidRecordError,
+    Operation,
+    content_hash,
+    customer_body,
+    line_products,
+    order_body,
+    order_customer,
+    plain,
+    product_body,
+    without_id,
+)
+from target_mailchimp.members import NEVER_RESUBSCRIBED, json_safe, parse_timestamp, supersedes
+
+if t.TYPE_CHECKING:
+    import datetime as dt
+
+    from target_mailchimp.audience_snapshot import AudienceSnapshot
+    from target_mailchimp.ecommerce_store import EcommerceStore
+    from target_mailchimp.operations import BatchOperations, DirectCalls, OperationResult
+
+LOGGER = logging.getLogger("target_mailchimp.ecommerce")
+
+# The ledger kind of each input stream.
+KINDS = {"customers": "customer", "products": "product", "orders": "order"}
+
+
+@dataclass
+class _Write:
+    """One record on its way to Mailchimp."""
+
+    record_id: str
+    payload: dict[str, t.Any]
+    content_hash: str
+    operation: Operation
+
+
+class EcommerceSync:
+    """Writes `customers`, `products` and `orders` records to one store.
+
+    Each drain is written with direct calls, or, once a stream has brought
+    `batch_threshold` records in this run, through one batch operation.
+    """
+
+    def __init__(
+        self,
+        store: EcommerceStore,
+        audit: AuditStore,
+        snapshot: AudienceSnapshot,
+        *,
+        direct: DirectCalls,
+        batches: BatchOperations,
+        batch_threshold: int = 500,
+        skip_unchanged: bool = True,
+        dry_run: bool = False,
+    ) -> None:
+        self.store = store
+        self.audit = audit
+        self.snapshot = snapshot
+        self.direct = direct
+        self.batches = batches
+        self.batch_threshold = batch_threshold
+        self.skip_unchanged = skip_unchanged
+        self.dry_run = dry_run
+        self._received: Counter[str] = Counter()
+        self._written_at: dict[tuple[str, str], dt.datetime | None] = {}
+
+    def sync(self, stream: str, raw_records: list[dict[str, t.Any]]) -> list[AuditEvent]:
+        """Write one drained batch of a stream; one audit event per record."""
+        self.store.ensure()
+        events: list[AuditEvent] = []
+        records = self._latest_per_id(stream, raw_records, events)
+        self._received[stream] += len(raw_records)
+        bulk = self._received[stream] >= self.batch_threshold
+        writes = self._plan(stream, records, events)
+        if not writes:
+            return events
+        if self.dry_run:
+            return events + [self._dry_run_event(stream, write) for write in writes]
+        executor = self.batches if bulk else self.direct
+        if bulk and stream == "orders":
+            self.store.mark_syncing()
+        if stream == "orders":
+            self._ensure_line_products([write.payload for write in writes], executor)
+        results = self._run(executor, [write.operation for write in writes])
+        events.extend(self._record(stream, writes, results))
+        return events
+
+    # Deciding -------------------------------------------------------------------
+
+    def _latest_per_id(
+        self, stream: str, raw_records: list[dict[str, t.Any]], events: list[AuditEvent]
+    ) -> dict[str, dict[str, t.Any]]:
+        latest: dict[str, dict[str, t.Any]] = {}
+        for raw in raw_records:
+            record = plain(raw)
+            record_id = record.get("id")
+            if record_id is None or not str(record_id).strip():
+                events.append(self._failed(stream, "(no id)", f"{stream} record has no id", raw))
+                continue
+            record_id = str(record_id)
+            held = latest.get(record_id)
+            if held is None or supersedes(_updated_at(record), _updated_at(held)):
+                latest[record_id] = record
+        kept = {}
+        for record_id, record in latest.items():
+            earlier = self._written_at.get((stream, record_id), "never")
+            if earlier != "never" and not supersedes(_updated_at(record), earlier):
+                continue  # an older version of something this run already wrote
+            kept[record_id] = record
+            self._written_at[(stream, record_id)] = _updated_at(record)
+        return kept
+
+    def _plan(
+        self, stream: str, records: dict[str, dict[str, t.Any]], events: list[AuditEvent]
+    ) -> list[_Write]:
+        kind = KINDS[stream]
+        known = self.audit.ecommerce_hashes(self.store.store_id, kind, records)
+        opt_in_allowed = self._opt_in_allowed(stream, records.values())
+        known_customers = (
+            self.audit.ecommerce_hashes(
+                self.store.store_id,
+                "customer",
+                [str((r.get("customer") or {}).get("id")) for r in records.values()],
+            )
+            if stream == "orders"
+            else {}
+        )
+        writes = []
+        for record_id, record in records.items():
+            try:
+                write = self._write_for(
+                    stream,
+                    record_id,
+                    record,
+                    record_id in known,
+                    opt_in_allowed,
+                    known_customers,
+                )
+            except InvalidRecordError as error:
+                events.append(self._failed(stream, record_id, str(error), record))
+                continue
+            if self.skip_unchanged and known.get(record_id) == write.content_hash:
+                events.append(
+                    AuditEvent(
+                        stream=stream,
+                        record_key=record_id,
+                        source_id=record_id,
+                        outcome="unchanged",
+                        reason="same content as the last successful write",
+                        payload_hash=write.content_hash,
+                    )
+                )
+            else:
+                writes.append(write)
+        return writes
+
+    def _opt_in_allowed(self, stream: str, records: t.Iterable[dict[str, t.Any]]) -> set[str]:
+        """Addresses that may be opted in: not held as unsubscribed, cleaned or deleted."""
+        if stream == "products":
+            return set()
+        people = [r if stream == "customers" else (r.get("customer") or {}) for r in records]
+        emails = {str(p["email_address"]).lower() for p in people if p.get("email_address")}
+        statuses = self.snapshot.statuses(emails) if emails else {}
+        return {email for email in emails if statuses.get(email) not in NEVER_RESUBSCRIBED}
+
+    def _write_for(
+        self,
+        stream: str,
+        record_id: str,
+        record: dict[str, t.Any],
+        exists: bool,
+        opt_in_allowed: set[str],
+        known_customers: dict[str, str | None],
+    ) -> _Write:
+        path = f"{self.store.path}/{stream}"
+        if stream == "customers":
+            email = str(record.get("email_address") or "").lower()
+            body = customer_body(record, may_opt_in=email in opt_in_allowed)
+            operation = Operation(record_id, "PUT", f"{path}/{record_id}", body, created=not exists)
+            return _Write(record_id, record, content_hash(body), operation)
+        if stream == "products":
+            body = product_body(record)
+        else:
+            customer = record.get("customer") or {}
+            email = str(customer.get("email_address") or "").lower()
+            body = order_body(
+                record,
+                currency_code=self.store.currency_code,
+                customer=order_customer(
+                    record,
+                    known=str(customer.get("id")) in known_customers,
+                    may_opt_in=email in opt_in_allowed,
+                ),
+            )
+        # The hash covers the record's own customer, not how much of it is sent.
+        digest = content_hash({**body, "customer": record.get("customer")})
+        update = Operation(record_id, "PATCH", f"{path}/{record_id}", without_id(body))
+        if exists:
+            return _Write(record_id, record, digest, update)
+        create = Operation(record_id, "POST", path, body, if_exists=update, created=True)
+        return _Write(record_id, record, digest, create)
+
+    # Writing ------------------------------------------------------------------
+
+    def _run(
+        self, executor: DirectCalls | BatchOperations, operations: list[Operation]
+    ) -> list[tuple[Operation, OperationResult]]:
+        """Run operations; creations that hit "already exists" are retried as updates."""
+        results = list(zip(operations, executor.execute(operations), strict=True))
+        retry = [
+            index
+            for index, (operation, result) in enumerate(results)
+            if result.already_exists and operation.if_exists
+        ]
+        updates = [t.cast("Operation", results[index][0].if_exists) for index in retry]
+        for index, update, result in zip(retry, updates, executor.execute(updates), strict=True):
+            results[index] = (update, result)
+        return results
+
+    def _ensure_line_products(
+        self, orders: list[dict[str, t.Any]], executor: DirectCalls | BatchOperations
+    ) -> None:
+        """Create products and variants that order lines use and Mailchimp lacks."""
+        wanted = {}
+        for order in orders:
+            for product in line_products(order):
+                held = wanted.setdefault(product.product_id, product)
+                for variant_id, variant in product.variants.items():
+                    held.variants.setdefault(variant_id, variant)
+        pairs = {
+            f"{product_id}/{variant_id}"
+            for product_id, product in wanted.items()
+            for variant_id in product.variants
+        }
+        store_id = self.store.store_id
+        known_pairs = set(self.audit.ecommerce_hashes(store_id, "variant", pairs))
+        if pairs <= known_pairs:
+            return
+        catalog = self.store.catalog()
+        operations = []
+        path = f"{self.store.path}/products"
+        for product_id, product in wanted.items():
+            missing = [
+                variant
+                for variant_id, variant in product.variants.items()
+                if f"{product_id}/{variant_id}" not in known_pairs
+                and variant_id not in catalog.get(product_id, set())
+            ]
+            if product_id not in catalog:
+                body = {
+                    "id": product_id,
+                    "title": product.title,
+                    "variants": list(product.variants.values()),
+                }
+                operations.append(Operation(product_id, "POST", path, body, created=True))
+            else:
+                operations.extend(
+                    Operation(product_id, "PUT", f"{path}/{product_id}/variants/{v['id']}", v)
+                    for v in missing
+                )
+        created: dict[str, str | None] = {}
+        for operation, result in self._run(executor, operations):
+            if result.ok:
+                created[operation.record_key] = None
+                catalog.setdefault(operation.record_key, set()).update(
+                    variant["id"] for variant in (operation.body or {}).get("variants", [])
+                )
+                if operation.method == "PUT" and operation.body:
+                    catalog[operation.record_key].add(operation.body["id"])
+            else:
+                LOGGER.warning(
+                    "Product %s from order lines not created: %s",
+                    operation.record_key,
+                    result.detail,
+                )
+        already_known = self.audit.ecommerce_hashes(store_id, "product", created)
+        self.audit.save_ecommerce_hashes(
+            store_id, "product", {key: None for key in created if key not in already_known}
+        )
+        self.audit.save_ecommerce_hashes(
+            store_id,
+            "variant",
+            {
+                f"{product_id}/{variant_id}": None
+                for product_id in wanted
+                for variant_id in catalog.get(product_id, set())
+            },
+        )
+
+    # Bookkeeping ----------------------------------------------------------------
+
+    def _record(
+        self, stream: str, writes: list[_Write], results: list[tuple[Operation, OperationResult]]
+    ) -> list[AuditEvent]:
+        store_id = self.store.store_id
+        written: dict[str, str | None] = {}
+        variants: dict[str, str | None] = {}
+        customers: dict[str, str | None] = {}
+        events = []
+        for write, (operation, result) in zip(writes, results, strict=True):
+            if not result.ok:
+                events.append(
+                    self._failed(
+                        stream,
+                        write.record_id,
+                        result.detail,
+                        write.payload,
+                        response_code=result.status,
+                        payload_hash=write.content_hash,
+                    )
+                )
+                continue
+            written[write.record_id] = write.content_hash
+            body = write.operation.body or {}
+            if stream == "products":
+                variants.update(
+                    {f"{write.record_id}/{variant['id']}": None for variant in body["variants"]}
+                )
+            if stream == "orders":
+                customers[str(body["customer"]["id"])] = None
+            events.append(
+                AuditEvent(
+                    stream=stream,
+                    record_key=write.record_id,
+                    source_id=write.record_id,
+                    outcome="created" if operation.created else "updated",
+                    reason=None if operation is write.operation else "existed: updated",
+                    payload_hash=write.content_hash,
+                    response_code=result.status,
+                )
+            )
+        self.audit.save_ecommerce_hashes(store_id, KINDS[stream], written)
+        self.audit.save_ecommerce_hashes(store_id, "variant", variants)
+        known = self.audit.ecommerce_hashes(store_id, "customer", customers)
+        self.audit.save_ecommerce_hashes(
+            store_id, "customer", {key: None for key in customers if key not in known}
+        )
+        return events
+
+    def _dry_run_event(self, stream: str, write: _Write) -> AuditEvent:
+        operation = write.operation
+        return AuditEvent(
+            stream=stream,
+            record_key=write.record_id,
+            source_id=write.record_id,
+            outcome="created" if operation.created else "updated",
+            reason=f"dry run: would {operation.method} {operation.path}",
+            payload_hash=write.content_hash,
+        )
+
+    @staticmethod
+    def _failed(
+        stream: str,
+        record_id: str,
+        reason: str,
+        payload: dict[str, t.Any],
+        *,
+        response_code: int | None = None,
+        payload_hash: str | None = None,
+    ) -> AuditEvent:
+        return AuditEvent(
+            stream=stream,
+            record_key=record_id,
+            source_id=record_id,
+            outcome="failed",
+            reason=reason,
+            payload=json_safe(payload),
+            response_code=response_code,
+            payload_hash=payload_hash,
+        )
+
+
+def _updated_at(record: dict[str, t.Any]) -> dt.datetime | None:
+    return parse_timestamp(record.get("updated_at") or record.get("updated_at_foreign"))

@@ -1,0 +1,249 @@
+"""E-commerce behaviour against the emulated Mailchimp, over real HTTP."""
+
+from __future__ import annotations
+
+import typing as t
+from pathlib import Path
+
+import pytest
+
+from target_mailchimp.ecommerce_store import StoreConfigurationError
+from tests.conftest import streams_lines, write_calls
+
+if t.TYPE_CHECKING:
+    from erp_sandbox.mailchimp import MailchimpEmulator
+
+STORE = "erp-store"
+ORDERS = f"/3.0/ecommerce/stores/{STORE}/orders"
+
+
+@pytest.fixture
+def config(config: dict[str, t.Any]) -> dict[str, t.Any]:
+    """The target settings, with a store."""
+    return {
+        **config,
+        "store_id": STORE,
+        "store_name": "ERP Store",
+        "store_currency_code": "EUR",
+        "batch_poll_seconds": 0,
+    }
+
+
+def shop(emulator: MailchimpEmulator):
+    with emulator.store.lock:
+        return emulator.store.ecommerce.get(STORE)
+
+
+def customer(number: int, **fields: t.Any) -> dict[str, t.Any]:
+    return {
+        "id": f"C-{number}",
+        "email_address": f"buyer{number}@harborsupply.com",
+        "first_name": f"Buyer{number}",
+        "opt_in_status": False,
+        **fields,
+    }
+
+
+def product(number: int, **fields: t.Any) -> dict[str, t.Any]:
+    return {
+        "id": f"P-{number}",
+        "title": f"Product {number}",
+        "vendor": "Acme",
+        "variants": [{"id": f"P-{number}", "title": f"Product {number}", "price": 10.0}],
+        **fields,
+    }
+
+
+def order(number: int, *, product_number: int = 1, **fields: t.Any) -> dict[str, t.Any]:
+    return {
+        "id": f"SO-{number}",
+        "customer": {
+            "id": f"C-{number}",
+            "email_address": f"buyer{number}@harborsupply.com",
+            "opt_in_status": False,
+        },
+        "currency_code": "EUR",
+        "order_total": 20.0,
+        "financial_status": "paid",
+        "processed_at_foreign": "2026-11-01T10:00:00+00:00",
+        "lines": [
+            {
+                "id": "1",
+                "product_id": f"P-{product_number}",
+                "product_variant_id": f"P-{product_number}",
+                "product_title": f"Product {product_number}",
+                "quantity": 2,
+                "price": 10.0,
+            }
+        ],
+        "updated_at": "2026-11-01T10:00:00+00:00",
+        **fields,
+    }
+
+
+def test_store_is_created_on_the_audience_and_syncing_only_during_the_run(
+    emulator, run_target
+) -> None:
+    run_target(streams_lines(("products", [product(1)]), ("orders", [order(1)])))
+    created = shop(emulator)
+    assert created.list_id == emulator.default_list_id
+    assert created.currency_code == "EUR"
+    assert created.is_syncing is False  # unmarked at the end of the run
+    # The first load ran with automations suppressed.
+    assert [a for a in emulator.automations if a.get("store_id") == STORE] == []
+
+
+def test_store_on_another_audience_is_a_clear_configuration_error(emulator, run_target) -> None:
+    emulator.seed(
+        {
+            "lists": [{"id": "otherlist", "name": "Other"}],
+            "ecommerce": {"stores": [{"id": STORE, "list_id": "otherlist"}]},
+        }
+    )
+    with pytest.raises(StoreConfigurationError, match="belongs to audience 'otherlist'"):
+        run_target(streams_lines(("products", [product(1)])))
+    assert write_calls(emulator) == []
+
+
+def test_e_commerce_streams_need_a_store_id(run_target, config) -> None:
+    with pytest.raises(Exception, match="Set `store_id`"):
+        run_target(streams_lines(("products", [product(1)])), store_id=None)
+
+
+def test_products_orders_and_customers_land(emulator, run_target) -> None:
+    run = run_target(
+        streams_lines(
+            ("customers", [customer(1)]), ("products", [product(1)]), ("orders", [order(1)])
+        )
+    )
+    landed = shop(emulator)
+    assert set(landed.products) == {"P-1"}
+    assert landed.orders["SO-1"].lines["1"].quantity == 2
+    assert landed.customers["C-1"].attributes["first_name"] == "Buyer1"
+    assert set(run.outcomes().values()) == {"created"}
+    assert emulator.calls.count("POST /3.0/batches") == 0  # small runs use direct calls
+
+
+def test_products_referenced_only_by_order_lines_are_created_first(emulator, run_target) -> None:
+    run = run_target(streams_lines(("orders", [order(1, product_number=7)])))
+    landed = shop(emulator)
+    assert landed.products["P-7"].title == "Product 7"
+    assert "P-7" in landed.products["P-7"].variants
+    assert run.outcomes() == {"SO-1": "created"}
+
+
+def test_new_variant_of_a_known_product_is_added_from_the_line(emulator, run_target) -> None:
+    run_target(streams_lines(("products", [product(1)]), ("orders", [order(1)])))
+    second = order(2)
+    second["lines"][0]["product_variant_id"] = "P-1-BLUE"
+    run = run_target(streams_lines(("orders", [second])))
+    assert set(shop(emulator).products["P-1"].variants) == {"P-1", "P-1-BLUE"}
+    assert run.outcomes() == {"SO-2": "created"}
+
+
+def test_unchanged_rerun_writes_nothing(emulator, run_target) -> None:
+    lines = streams_lines(
+        ("customers", [customer(1)]), ("products", [product(1)]), ("orders", [order(1), order(2)])
+    )
+    run_target(lines)
+    emulator.calls.reset()
+    rerun = run_target(lines)
+    assert write_calls(emulator) == []
+    assert set(rerun.outcomes().values()) == {"unchanged"}
+
+
+def test_changed_product_is_patched_not_posted_again(emulator, run_target) -> None:
+    run_target(streams_lines(("products", [product(1)])))
+    emulator.calls.reset()
+    run = run_target(streams_lines(("products", [product(1, title="Renamed")])))
+    assert shop(emulator).products["P-1"].title == "Renamed"
+    assert emulator.calls.count("PATCH /3.0/ecommerce/stores/{store_id}/products/{product_id}") == 1
+    assert run.outcomes() == {"P-1": "updated"}
+
+
+def test_refund_and_cancellation_reach_the_order(emulator, run_target) -> None:
+    run_target(streams_lines(("orders", [order(1)])))
+    refunded = order(1, financial_status="refunded", updated_at="2026-11-02T00:00:00+00:00")
+    run = run_target(streams_lines(("orders", [refunded])))
+    assert shop(emulator).orders["SO-1"].attributes["financial_status"] == "refunded"
+    assert run.outcomes() == {"SO-1": "updated"}
+    cancelled = order(
+        1, financial_status="cancelled", cancelled_at_foreign="2026-11-03T00:00:00+00:00"
+    )
+    run_target(streams_lines(("orders", [cancelled])))
+    assert shop(emulator).orders["SO-1"].cancelled
+
+
+def test_rerun_without_the_audit_store_never_duplicates_or_fails(
+    emulator, run_target, tmp_path: Path
+) -> None:
+    lines = streams_lines(("products", [product(1)]), ("orders", [order(1)]))
+    run_target(lines)
+    # A lost audit store: the target must learn from Mailchimp's "already exists".
+    rerun = run_target(lines, audit_database_url=f"sqlite:///{tmp_path / 'fresh.db'}")
+    assert set(rerun.outcomes().values()) == {"updated"}
+    landed = shop(emulator)
+    assert (len(landed.products), len(landed.orders)) == (1, 1)
+
+
+def test_failed_order_does_not_block_the_others_and_is_replayable(emulator, run_target) -> None:
+    bad = order(2)
+    bad["customer"]["email_address"] = "fooboo@example.com"  # Mailchimp: looks fake
+    run = run_target(streams_lines(("orders", [order(1), bad, order(3)])))
+    outcomes = run.outcomes()
+    assert outcomes == {"SO-1": "created", "SO-2": "failed", "SO-3": "created"}
+    assert "looks fake" in run.reasons()["SO-2"]
+    failed = [event for event in run.events if event["outcome"] == "failed"]
+    assert failed[0]["payload"]["id"] == "SO-2"
+
+
+def test_customer_who_unsubscribed_is_never_opted_in(emulator, run_target) -> None:
+    emulator.seed(
+        {
+            "lists": [
+                {
+                    "id": emulator.default_list_id,
+                    "members": [
+                        {"email_address": "buyer1@harborsupply.com", "status": "unsubscribed"}
+                    ],
+                }
+            ]
+        }
+    )
+    run_target(streams_lines(("customers", [customer(1, opt_in_status=True)])))
+    assert shop(emulator).customers["C-1"].opt_in_status is False
+    assert emulator.member("buyer1@harborsupply.com")["status"] == "unsubscribed"
+
+
+def test_opted_in_new_customer_is_subscribed(emulator, run_target) -> None:
+    run_target(streams_lines(("customers", [customer(1, opt_in_status=True)])))
+    assert emulator.member("buyer1@harborsupply.com")["status"] == "subscribed"
+
+
+def test_accounting_streams_are_refused_with_a_clear_message(run_target) -> None:
+    with pytest.raises(ValueError, match="accounting data"):
+        run_target(streams_lines(("gl_accounts", [{"id": "4000"}])))
+
+
+def test_fields_outside_the_contract_never_reach_mailchimp(emulator, run_target) -> None:
+    record = order(1, gl_account="4000-Revenue", cost_of_goods=9.5)
+    run_target(streams_lines(("orders", [record])))
+    landed = shop(emulator).orders["SO-1"]
+    assert "gl_account" not in landed.attributes
+    assert "cost_of_goods" not in landed.attributes
+
+
+def test_dry_run_writes_no_e_commerce_data(emulator, run_target) -> None:
+    emulator.seed({"ecommerce": {"stores": [{"id": STORE, "list_id": emulator.default_list_id}]}})
+    run = run_target(
+        streams_lines(("products", [product(1)]), ("orders", [order(1)])), dry_run=True
+    )
+    assert write_calls(emulator) == []
+    assert run.outcomes() == {"P-1": "created", "SO-1": "created"}
+    assert all(event["dry_run"] for event in run.events)
+
+
+def test_state_follows_confirmed_e_commerce_writes(emulator, run_target) -> None:
+    run = run_target(streams_lines(("orders", [order(1), {"STATE": {"orders": "SO-1"}}])))
+    assert run.states == [{"orders": "SO-1"}]
+    assert "SO-1" in shop(emulator).orders
