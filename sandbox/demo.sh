@@ -20,17 +20,21 @@ done
 echo "== Sandbox up at $MAILCHIMP_URL (Mailchimp emulator; log in .sandbox/demo-sandbox.log)"
 echo "   Seeded: hannah.schmidt@alpenholz.at has unsubscribed in Mailchimp."
 
-echo
-echo "== Loading sandbox/samples/members.singer through Meltano into the emulated Mailchimp"
-meltano --environment=sandbox invoke target-mailchimp < sandbox/samples/members.singer \
-  2> .sandbox/demo-load-1.log
-grep -A 3 "summary:" .sandbox/demo-load-1.log | sed 's/^.*summary:/Run summary:/' || true
+load() {  # load(run number): the sample members, then the sample e-commerce data
+  cat sandbox/samples/members.singer sandbox/samples/ecommerce.singer \
+    | meltano --environment=sandbox invoke target-mailchimp > ".sandbox/demo-state-$1.json" \
+      2> ".sandbox/demo-load-$1.log"
+  grep -A 6 "summary:" ".sandbox/demo-load-$1.log" | sed 's/^.*summary:/Run summary:/' \
+    | grep -v "METRIC" || true
+}
 
 echo
-echo "== Loading the same file again: unchanged records are not sent"
-meltano --environment=sandbox invoke target-mailchimp < sandbox/samples/members.singer \
-  2> .sandbox/demo-load-2.log
-grep -A 3 "summary:" .sandbox/demo-load-2.log | sed 's/^.*summary:/Run summary:/' || true
+echo "== Loading sandbox/samples/{members,ecommerce}.singer through Meltano into the emulated Mailchimp"
+load 1
+
+echo
+echo "== Loading the same data again: unchanged records are not sent"
+load 2
 
 echo
 echo "== What landed in the emulated Mailchimp"

@@ -209,14 +209,32 @@ def summary_lines(
         f"Opt-in emails sent: {len(state['opt_in_emails'])}; "
         f"automations fired: {len(state['automations'])}"
     )
-    lines.append(f"API calls: {calls['total']}")
-    for route, count in sorted(calls["counts"].items(), key=lambda kv: -kv[1]):
-        lines.append(f"  {count:>6}  {route}")
+    batches = state.get("batches", [])
+    if batches:
+        statuses = Counter(b["status"] for b in batches)
+        lines.append(
+            f"Batches: {len(batches)} ("
+            + ", ".join(f"{status} {count}" for status, count in sorted(statuses.items()))
+            + f"); operations {sum(b['finished_operations'] for b in batches)} run, "
+            f"{sum(b['errored_operations'] for b in batches)} errored"
+        )
+    lines.extend(_counted(f"API calls: {calls['total']}", calls["counts"]))
+    operations = calls.get("batch_operations")
+    if operations and operations["total"]:
+        lines.extend(
+            _counted(f"Operations inside batches: {operations['total']}", operations["counts"])
+        )
     lines.append(
         f"Contract violations: {violations['count']}"
         + ("" if violations["enabled"] else " (checks off)")
     )
     return lines
+
+
+def _counted(title: str, counts: dict[str, int]) -> list[str]:
+    """A title, then one line per route, most called first."""
+    ordered = sorted(counts.items(), key=lambda kv: -kv[1])
+    return [title, *(f"  {count:>6}  {route}" for route, count in ordered)]
 
 
 def _short(value: Any) -> str:

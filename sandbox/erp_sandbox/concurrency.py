@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from erp_sandbox.middleware import DEFAULT_EXEMPT_PREFIXES, ApiMiddleware
+
 #: Renders the rejection: ``() -> (status, body, headers)``.
 RejectionRenderer = Callable[[], tuple[int, bytes, list[tuple[bytes, bytes]]]]
 
@@ -48,7 +50,7 @@ class InFlightLimiter:
             self.rejected = 0
 
 
-class InFlightLimitMiddleware:
+class InFlightLimitMiddleware(ApiMiddleware):
     """Answers with ``render()`` when a key already has ``limit`` requests in flight.
 
     It wraps the fault middleware, so injected latency keeps requests in flight longer
@@ -61,18 +63,14 @@ class InFlightLimitMiddleware:
         limiter: InFlightLimiter,
         key_of: Callable[[Scope], str],
         render: RejectionRenderer,
-        exempt_prefixes: tuple[str, ...] = ("/_sandbox",),
+        exempt_prefixes: tuple[str, ...] = DEFAULT_EXEMPT_PREFIXES,
     ) -> None:
-        self.app = app
+        super().__init__(app, exempt_prefixes)
         self.limiter = limiter
         self.key_of = key_of
         self.render = render
-        self.exempt_prefixes = exempt_prefixes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(self.exempt_prefixes):
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = self.key_of(scope)
         if not self.limiter.try_enter(key):
             status, body, headers = self.render()

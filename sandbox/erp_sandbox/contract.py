@@ -27,6 +27,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from erp_sandbox.inspection import BATCH_ID_SCOPE_KEY
+from erp_sandbox.middleware import DEFAULT_EXEMPT_PREFIXES, ApiMiddleware
 from erp_sandbox.paths import PathTemplates
 
 SPEC_URI = "urn:erp-sandbox:openapi-spec"
@@ -90,6 +92,8 @@ class Violation:
     location: str
     message: str
     at: str
+    #: Set when the request was an operation inside a batch (``/batches``).
+    batch_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The violation as a JSON-ready dict."""
@@ -312,7 +316,7 @@ def _parse_json(body: bytes) -> tuple[Any, bool]:
         return None, False
 
 
-class ContractMiddleware:
+class ContractMiddleware(ApiMiddleware):
     """Checks each request and response passing through against the contract."""
 
     def __init__(
@@ -320,22 +324,18 @@ class ContractMiddleware:
         app: ASGIApp,
         contract: OpenApiContract,
         recorder: ContractRecorder,
-        exempt_prefixes: tuple[str, ...] = ("/_sandbox",),
+        exempt_prefixes: tuple[str, ...] = DEFAULT_EXEMPT_PREFIXES,
     ) -> None:
-        self.app = app
+        super().__init__(app, exempt_prefixes)
         self.contract = contract
         self.recorder = recorder
-        self.exempt_prefixes = exempt_prefixes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or not self.recorder.enabled
-            or scope["path"].startswith(self.exempt_prefixes)
-        ):
-            await self.app(scope, receive, send)
-            return
-        op = self.contract.operation(scope["method"], scope["path"])
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        op = (
+            self.contract.operation(scope["method"], scope["path"])
+            if self.recorder.enabled
+            else None
+        )
         if op is None:
             await self.app(scope, receive, send)
             return
@@ -406,6 +406,7 @@ class ContractMiddleware:
                     location=location,
                     message=message,
                     at=datetime.now(UTC).isoformat(timespec="milliseconds"),
+                    batch_id=scope.get(BATCH_ID_SCOPE_KEY),
                 )
             )
 

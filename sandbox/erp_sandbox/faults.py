@@ -24,6 +24,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from erp_sandbox.inspection import FAULT_SCOPE_KEY, RECORD_CALL_SCOPE_KEY
+from erp_sandbox.middleware import DEFAULT_EXEMPT_PREFIXES, ApiMiddleware
 
 #: Scope key where :class:`TransportCaptureMiddleware` leaves the connection's transport.
 TRANSPORT_SCOPE_KEY = "erp_sandbox.transport"
@@ -257,7 +258,7 @@ class TransportCaptureMiddleware:
         await self.app(scope, receive, send)
 
 
-class FaultMiddleware:
+class FaultMiddleware(ApiMiddleware):
     """Applies the injector's decision before the request reaches the emulator."""
 
     def __init__(
@@ -265,17 +266,13 @@ class FaultMiddleware:
         app: ASGIApp,
         injector: FaultInjector,
         render_error: ErrorRenderer,
-        exempt_prefixes: tuple[str, ...] = ("/_sandbox",),
+        exempt_prefixes: tuple[str, ...] = DEFAULT_EXEMPT_PREFIXES,
     ) -> None:
-        self.app = app
+        super().__init__(app, exempt_prefixes)
         self.injector = injector
         self.render_error = render_error
-        self.exempt_prefixes = exempt_prefixes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(self.exempt_prefixes):
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         decision = self.injector.decide(scope["method"], scope["path"])
         if decision.label:
             scope[FAULT_SCOPE_KEY] = decision.label

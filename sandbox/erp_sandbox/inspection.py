@@ -12,11 +12,15 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from erp_sandbox.middleware import DEFAULT_EXEMPT_PREFIXES, ApiMiddleware
+
 #: Scope key where the fault middleware notes what it did to a request.
 FAULT_SCOPE_KEY = "erp_sandbox.fault"
 #: Scope key of a callable that records the call at once (used before a dropped
 #: connection, which sends no final message).
 RECORD_CALL_SCOPE_KEY = "erp_sandbox.record_call"
+#: Scope key naming the batch an in-process request belongs to (batch operations).
+BATCH_ID_SCOPE_KEY = "erp_sandbox.batch_id"
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,8 @@ class Call:
     """One request as the emulator saw it.
 
     ``route`` is the method and path template, e.g. ``POST /3.0/lists/{list_id}``;
-    ``status`` is None when the connection was dropped on purpose.
+    ``status`` is None when the connection was dropped on purpose. ``batch_id`` and
+    ``operation_id`` are set for operations run inside a batch.
     """
 
     method: str
@@ -35,6 +40,8 @@ class Call:
     fault: str | None
     started_at: str
     duration_ms: float
+    batch_id: str | None = None
+    operation_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The call as a JSON-ready dict."""
@@ -92,7 +99,7 @@ class CallLog:
         }
 
 
-class CallLogMiddleware:
+class CallLogMiddleware(ApiMiddleware):
     """ASGI middleware recording every request except those under ``exempt_prefixes``.
 
     ``route_of(path)`` maps a concrete path to its template; unmatched paths are logged
@@ -104,17 +111,13 @@ class CallLogMiddleware:
         app: ASGIApp,
         log: CallLog,
         route_of: Callable[[str], str | None],
-        exempt_prefixes: tuple[str, ...] = ("/_sandbox",),
+        exempt_prefixes: tuple[str, ...] = DEFAULT_EXEMPT_PREFIXES,
     ) -> None:
-        self.app = app
+        super().__init__(app, exempt_prefixes)
         self.log = log
         self.route_of = route_of
-        self.exempt_prefixes = exempt_prefixes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(self.exempt_prefixes):
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         status: int | None = None
         started = time.perf_counter()
         started_at = datetime.now(UTC).isoformat(timespec="milliseconds")

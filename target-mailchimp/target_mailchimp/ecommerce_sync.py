@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from target_mailchimp.audit import AuditEvent, AuditStore
 from target_mailchimp.ecommerce import (
     InvalidRecordError,
+    LineProduct,
     Operation,
     content_hash,
     customer_body,
@@ -231,72 +232,62 @@ class EcommerceSync:
     def _ensure_line_products(
         self, orders: list[dict[str, t.Any]], executor: DirectCalls | BatchOperations
     ) -> None:
-        """Create products and variants that order lines use and Mailchimp lacks."""
-        wanted = {}
+        """Create the products and variants order lines use that Mailchimp lacks.
+
+        What this target wrote is in its ledger; anything else is looked up in the
+        store's catalog, read at most once per run and only when needed.
+        """
+        store_id = self.store.store_id
+        wanted: dict[str, LineProduct] = {}
         for order in orders:
             for product in line_products(order):
                 held = wanted.setdefault(product.product_id, product)
                 for variant_id, variant in product.variants.items():
                     held.variants.setdefault(variant_id, variant)
-        pairs = {
-            f"{product_id}/{variant_id}"
-            for product_id, product in wanted.items()
-            for variant_id in product.variants
+        known_pairs = set(
+            self.audit.ecommerce_hashes(
+                store_id,
+                "variant",
+                [f"{pid}/{vid}" for pid, product in wanted.items() for vid in product.variants],
+            )
+        )
+        missing = {
+            pid: [v for vid, v in product.variants.items() if f"{pid}/{vid}" not in known_pairs]
+            for pid, product in wanted.items()
         }
-        store_id = self.store.store_id
-        known_pairs = set(self.audit.ecommerce_hashes(store_id, "variant", pairs))
-        if pairs <= known_pairs:
+        missing = {pid: variants for pid, variants in missing.items() if variants}
+        if not missing:
             return
-        catalog = self.store.catalog()
-        operations = []
+        known_products = set(self.audit.ecommerce_hashes(store_id, "product", missing))
+        if not known_products >= set(missing):
+            catalog = self.store.catalog()
+            known_products |= set(catalog) & set(missing)
         path = f"{self.store.path}/products"
-        for product_id, product in wanted.items():
-            missing = [
-                variant
-                for variant_id, variant in product.variants.items()
-                if f"{product_id}/{variant_id}" not in known_pairs
-                and variant_id not in catalog.get(product_id, set())
-            ]
-            if product_id not in catalog:
-                body = {
-                    "id": product_id,
-                    "title": product.title,
-                    "variants": list(product.variants.values()),
-                }
-                operations.append(Operation(product_id, "POST", path, body, created=True))
+        operations = []
+        for pid, variants in missing.items():
+            if pid in known_products:  # PUT upserts each variant
+                operations += [
+                    Operation(pid, "PUT", f"{path}/{pid}/variants/{v['id']}", v) for v in variants
+                ]
             else:
-                operations.extend(
-                    Operation(product_id, "PUT", f"{path}/{product_id}/variants/{v['id']}", v)
-                    for v in missing
-                )
-        created: dict[str, str | None] = {}
+                body = {"id": pid, "title": wanted[pid].title, "variants": variants}
+                operations.append(Operation(pid, "POST", path, body, created=True))
+        products: dict[str, str | None] = {}
+        pairs: dict[str, str | None] = {}
         for operation, result in self._run(executor, operations):
-            if result.ok:
-                created[operation.record_key] = None
-                catalog.setdefault(operation.record_key, set()).update(
-                    variant["id"] for variant in (operation.body or {}).get("variants", [])
-                )
-                if operation.method == "PUT" and operation.body:
-                    catalog[operation.record_key].add(operation.body["id"])
-            else:
+            if not result.ok:
                 LOGGER.warning(
-                    "Product %s from order lines not created: %s",
+                    "Product %s for order lines not written: %s",
                     operation.record_key,
                     result.detail,
                 )
-        already_known = self.audit.ecommerce_hashes(store_id, "product", created)
-        self.audit.save_ecommerce_hashes(
-            store_id, "product", {key: None for key in created if key not in already_known}
-        )
-        self.audit.save_ecommerce_hashes(
-            store_id,
-            "variant",
-            {
-                f"{product_id}/{variant_id}": None
-                for product_id in wanted
-                for variant_id in catalog.get(product_id, set())
-            },
-        )
+                continue
+            variants = (operation.body or {}).get("variants") or [operation.body or {}]
+            pairs.update({f"{operation.record_key}/{v['id']}": None for v in variants})
+            if operation.method == "POST":
+                products[operation.record_key] = None
+        self.audit.save_ecommerce_hashes(store_id, "product", products)
+        self.audit.save_ecommerce_hashes(store_id, "variant", pairs)
 
     # Bookkeeping ----------------------------------------------------------------
 

@@ -247,3 +247,36 @@ def test_state_follows_confirmed_e_commerce_writes(emulator, run_target) -> None
     run = run_target(streams_lines(("orders", [order(1), {"STATE": {"orders": "SO-1"}}])))
     assert run.states == [{"orders": "SO-1"}]
     assert "SO-1" in shop(emulator).orders
+
+
+def test_products_from_the_stream_are_not_created_again_from_order_lines(
+    emulator, run_target
+) -> None:
+    run_target(
+        streams_lines(
+            ("products", [product(1), product(2)]),
+            ("orders", [order(1), order(2, product_number=2)]),
+        )
+    )
+    assert emulator.calls.count("POST /3.0/ecommerce/stores/{store_id}/products") == 2
+    assert [call.route for call in emulator.calls if call.status == 400] == []
+
+
+def test_products_already_in_mailchimp_are_found_in_its_catalog(emulator, run_target) -> None:
+    emulator.seed(
+        {
+            "ecommerce": {
+                "stores": [
+                    {
+                        "id": STORE,
+                        "list_id": emulator.default_list_id,
+                        "products": [{"id": "P-1", "title": "Product 1"}],
+                    }
+                ]
+            }
+        }
+    )
+    run = run_target(streams_lines(("orders", [order(1)])))
+    assert emulator.calls.count("GET /3.0/ecommerce/stores/{store_id}/products") == 1
+    assert emulator.calls.count("POST /3.0/ecommerce/stores/{store_id}/products") == 0
+    assert run.outcomes() == {"SO-1": "created"}

@@ -2,7 +2,8 @@
 
 Layers, outermost first: transport capture (so faults can cut connections), call log,
 per-key in-flight limit (Mailchimp's 10 simultaneous connections), fault injection,
-OpenAPI contract checks, then the routes.
+OpenAPI contract checks, then the routes. Batch operations enter at the contract checks:
+they are Mailchimp's own traffic, not client connections.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from erp_sandbox.concurrency import InFlightLimitMiddleware
 from erp_sandbox.contract import ContractMiddleware
 from erp_sandbox.faults import FaultMiddleware, TransportCaptureMiddleware
 from erp_sandbox.inspection import CallLogMiddleware
+from erp_sandbox.mailchimp.batch_operations import ARCHIVE_PREFIX
 from erp_sandbox.mailchimp import (
     api_account,
+    api_batches,
     api_ecommerce,
     api_lists,
     api_members,
@@ -31,7 +34,12 @@ from erp_sandbox.mailchimp import (
 from erp_sandbox.mailchimp.context import Context
 from erp_sandbox.mailchimp.problems import ProblemError
 from erp_sandbox.mailchimp.responding import problem_response
+from erp_sandbox.middleware import DEFAULT_EXEMPT_PREFIXES
 from erp_sandbox.paths import PathTemplates
+
+#: Not API calls: the inspection API, and results archives (Mailchimp serves those from
+#: storage, not from the API).
+EXEMPT_PREFIXES = (*DEFAULT_EXEMPT_PREFIXES, ARCHIVE_PREFIX)
 
 
 def _credential_key(scope: Scope) -> str:
@@ -50,6 +58,7 @@ def build_app(ctx: Context) -> ASGIApp:
         *api_members.routes(ctx),
         *api_segments.routes(ctx),
         *api_ecommerce.routes(ctx),
+        *api_batches.routes(ctx),
         *sandbox_api.routes(ctx),
     ]
 
@@ -96,8 +105,11 @@ def build_app(ctx: Context) -> ASGIApp:
         return 429, problems.encode(problem), problems.problem_headers(ctx.settings.dc)
 
     assert ctx.limiter is not None  # noqa: S101 - set by Context
-    app: ASGIApp = ContractMiddleware(api, ctx.contract, ctx.violations)
-    app = FaultMiddleware(app, ctx.faults, render_fault)
-    app = InFlightLimitMiddleware(app, ctx.limiter, _credential_key, render_too_many)
-    app = CallLogMiddleware(app, ctx.calls, route_of)
+    checked = ContractMiddleware(api, ctx.contract, ctx.violations, EXEMPT_PREFIXES)
+    ctx.batches.bind(checked, route_of)
+    app: ASGIApp = FaultMiddleware(checked, ctx.faults, render_fault, EXEMPT_PREFIXES)
+    app = InFlightLimitMiddleware(
+        app, ctx.limiter, _credential_key, render_too_many, EXEMPT_PREFIXES
+    )
+    app = CallLogMiddleware(app, ctx.calls, route_of, EXEMPT_PREFIXES)
     return TransportCaptureMiddleware(app)

@@ -10,6 +10,7 @@ from erp_sandbox.contract import ContractRecorder, Violation
 from erp_sandbox.faults import FaultInjector, FaultSettings
 from erp_sandbox.inspection import CallLog
 from erp_sandbox.mailchimp.app import build_app
+from erp_sandbox.mailchimp.batch_operations import Batch
 from erp_sandbox.mailchimp.context import Context
 from erp_sandbox.mailchimp.seeding import apply_seed
 from erp_sandbox.mailchimp.settings import (
@@ -132,7 +133,9 @@ class MailchimpEmulator:
         return self.ctx.settings
 
     def configure(self, **changes: Any) -> None:
-        """Change settings, e.g. ``configure(api_keys=[...], concurrency_limit=5)``."""
+        """Change settings, e.g. ``configure(api_keys=[...], concurrency_limit=5,
+        batch_stage_delay_ms=0, batch_paused=True)`` (names as in
+        :class:`MailchimpSettings`)."""
         self.ctx.settings.apply_json(changes)
         assert self.ctx.limiter is not None  # noqa: S101 - set by Context
         self.ctx.limiter.limit = self.ctx.settings.concurrency_limit
@@ -153,6 +156,30 @@ class MailchimpEmulator:
     def calls(self) -> CallLog:
         """Every API call received (not ``/_sandbox``), with ``count(route)``."""
         return self.ctx.calls
+
+    @property
+    def batch_operations(self) -> CallLog:
+        """Operations run inside batches, with ``count(route)``; apart from :attr:`calls`,
+        so a test can tell direct calls from batched ones."""
+        return self.ctx.batch_operations
+
+    @property
+    def batches(self) -> list[Batch]:
+        """Every batch submitted and not deleted (copies), oldest first; expired ones
+        are included with ``expired`` set."""
+        return self.ctx.batches.all()
+
+    def batch(self, batch_id: str) -> Batch | None:
+        """One batch (a copy) as the API sees it, or None if unknown, deleted or expired."""
+        return self.ctx.batches.get(batch_id)
+
+    def wait_for_batch(self, batch_id: str, timeout: float = 10.0) -> Batch:
+        """Block until the batch is finished (TimeoutError otherwise); a copy of it."""
+        return self.ctx.batches.wait(batch_id, timeout)
+
+    def expire_batch(self, batch_id: str) -> None:
+        """Let the batch expire now: its GET and its results archive answer 404."""
+        self.ctx.batches.expire(batch_id)
 
     @property
     def faults(self) -> FaultInjector:

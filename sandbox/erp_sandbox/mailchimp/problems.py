@@ -173,6 +173,17 @@ def too_many_requests(limit: int) -> ProblemError:
     )
 
 
+def too_many_pending_batches(limit: int) -> ProblemError:
+    """More than ``limit`` batches not yet finished (release note, 16 Nov 2021: 500
+    pending batches; detail inferred)."""
+    return ProblemError(
+        429,
+        "Too Many Requests",
+        f"You have exceeded the limit of {limit} pending batch requests. "
+        "Wait for some to finish before starting more.",
+    )
+
+
 def bad_request(detail: str) -> ProblemError:
     """The e-commerce style 400 (mailchimp/mc-magento2#299)."""
     return ProblemError(400, "Bad Request", detail)

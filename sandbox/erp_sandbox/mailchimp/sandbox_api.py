@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from erp_sandbox.mailchimp.batch_operations import batch_json
 from erp_sandbox.mailchimp.context import Context
 from erp_sandbox.mailchimp.representations import (
     list_json,
@@ -52,12 +53,26 @@ def snapshot(ctx: Context, root: str) -> dict[str, Any]:
             from erp_sandbox.mailchimp.ecommerce_store import ecommerce_snapshot
 
             ecommerce = ecommerce_snapshot(store, root)
-        return {
-            "lists": lists,
-            "opt_in_emails": list(store.opt_in_emails),
-            "automations": list(store.automations),
-            "ecommerce": ecommerce,
+        opt_in_emails = list(store.opt_in_emails)
+        automations = list(store.automations)
+    base = root.removesuffix("/3.0")
+    batches = [
+        {
+            **batch_json(batch, base, root),
+            "expired": batch.expired,
+            "downloads": batch.downloads,
+            "operations": batch.operations,
+            "results": batch.results,
         }
+        for batch in ctx.batches.all()
+    ]
+    return {
+        "lists": lists,
+        "opt_in_emails": opt_in_emails,
+        "automations": automations,
+        "ecommerce": ecommerce,
+        "batches": batches,
+    }
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -79,7 +94,9 @@ def routes(ctx: Context) -> list[Route]:
         return json_response(snapshot(ctx, api_root(request)))
 
     async def calls(_request: Request) -> Response:
-        return json_response(ctx.calls.to_json())
+        return json_response(
+            {**ctx.calls.to_json(), "batch_operations": ctx.batch_operations.to_json()}
+        )
 
     async def violations(_request: Request) -> Response:
         return json_response(ctx.violations.to_json())

@@ -12,6 +12,11 @@ DEFAULT_LIST_ID = "sandboxlist"
 DEFAULT_PORT = 8080
 #: "10 simultaneous connections" per API key (Mailchimp fundamentals page).
 DEFAULT_CONCURRENCY_LIMIT = 10
+#: "500 pending batches" before POST /batches answers 429 (release note, 16 Nov 2021).
+DEFAULT_BATCH_PENDING_LIMIT = 500
+#: How long a finished batch and its results stay available (inferred: Mailchimp
+#: documents that batches expire, not after how long).
+DEFAULT_BATCH_RETENTION_SECONDS = 7 * 24 * 3600
 
 UnknownMergeFieldPolicy = Literal["reject", "ignore"]
 
@@ -57,6 +62,17 @@ class MailchimpSettings:
     unknown_merge_fields: UnknownMergeFieldPolicy = "reject"
     account_name: str = "ERP Sandbox"
     login_email: str = "owner@erp-sandbox.dev"
+    #: Pause before each change of a batch's status (pending → preprocessing → started,
+    #: started → finalizing → finished), so tests can watch the life cycle.
+    batch_stage_delay_ms: float = 50
+    #: Pause before each operation of a batch.
+    batch_operation_delay_ms: float = 0
+    #: While true no batch changes status or runs an operation.
+    batch_paused: bool = False
+    #: Results per JSON file of the results archive.
+    batch_results_per_file: int = 100
+    batch_retention_seconds: float = DEFAULT_BATCH_RETENTION_SECONDS
+    batch_pending_limit: int = DEFAULT_BATCH_PENDING_LIMIT
 
     def to_json(self) -> dict[str, Any]:
         """The settings as a JSON-ready dict."""
@@ -71,7 +87,24 @@ class MailchimpSettings:
         for name, value in body.items():
             if name == "fake_emails":
                 self.fake_emails = FakeEmailRule(**{**asdict(self.fake_emails), **value})
-            elif name == "unknown_merge_fields" and value not in ("reject", "ignore"):
+                continue
+            if name == "unknown_merge_fields" and value not in ("reject", "ignore"):
                 raise ValueError("unknown_merge_fields must be 'reject' or 'ignore'")
-            else:
-                setattr(self, name, value)
+            if name in _AT_LEAST and (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or value < _AT_LEAST[name]
+            ):
+                raise ValueError(f"{name} must be a number of at least {_AT_LEAST[name]}")
+            setattr(self, name, value)
+
+
+#: Numeric settings and their smallest allowed value.
+_AT_LEAST: dict[str, float] = {
+    "concurrency_limit": 0,
+    "batch_stage_delay_ms": 0,
+    "batch_operation_delay_ms": 0,
+    "batch_results_per_file": 1,
+    "batch_retention_seconds": 0,
+    "batch_pending_limit": 1,
+}
