@@ -12,10 +12,13 @@ import random
 import threading
 import typing as t
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import backoff
 import requests
 from requests.adapters import HTTPAdapter
+
+from target_mailchimp import redaction
 
 if t.TYPE_CHECKING:
     from collections.abc import Generator, Iterator, Mapping
@@ -208,8 +211,12 @@ class MailchimpClient:
         """Fetch an absolute URL (a batch's result archive) without credentials.
 
         The archive is served unauthenticated from storage outside the API, so
-        the API key is never sent there.
+        the API key is never sent there, and its signed query never logged (not even
+        by urllib3 at debug level).
         """
+        query = urlsplit(url).query
+        if query:
+            redaction.install([query])
         return self._with_retries(self._download_once)("GET", url)
 
     def _with_retries(self, send: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:

@@ -280,3 +280,66 @@ def test_products_already_in_mailchimp_are_found_in_its_catalog(emulator, run_ta
     assert emulator.calls.count("GET /3.0/ecommerce/stores/{store_id}/products") == 1
     assert emulator.calls.count("POST /3.0/ecommerce/stores/{store_id}/products") == 0
     assert run.outcomes() == {"SO-1": "created"}
+
+
+BATCHES = "POST /3.0/batches"
+DIRECT_ORDER_POST = "POST /3.0/ecommerce/stores/{store_id}/orders"
+
+
+def bulk(count: int) -> str:
+    return streams_lines(
+        ("products", [product(n) for n in range(1, 4)]),
+        ("orders", [order(n, product_number=1 + n % 3) for n in range(1, count + 1)]),
+    )
+
+
+def test_first_load_of_many_orders_goes_through_batch_operations(emulator, run_target) -> None:
+    run = run_target(bulk(12), batch_threshold=10)
+    landed = shop(emulator)
+    assert len(landed.orders) == 12
+    assert emulator.calls.count(BATCHES) >= 1
+    assert emulator.calls.count(DIRECT_ORDER_POST) == 0
+    assert [e["outcome"] for e in run.events if e["stream"] == "orders"] == ["created"] * 12
+    # A bulk load suppresses purchase automations, and automations are back on afterwards.
+    assert [a for a in emulator.automations if a.get("store_id") == STORE] == []
+    assert landed.is_syncing is False
+
+
+def test_incremental_run_after_a_bulk_load_uses_direct_calls(emulator, run_target) -> None:
+    run_target(bulk(12), batch_threshold=10)
+    emulator.calls.reset()
+    changed = order(
+        3, product_number=1, financial_status="refunded", updated_at="2026-11-05T00:00:00+00:00"
+    )
+    run = run_target(streams_lines(("orders", [changed])), batch_threshold=10)
+    assert emulator.calls.count(BATCHES) == 0
+    assert emulator.calls.count("PATCH /3.0/ecommerce/stores/{store_id}/orders/{order_id}") == 1
+    assert run.outcomes() == {"SO-3": "updated"}
+    assert shop(emulator).orders["SO-3"].attributes["financial_status"] == "refunded"
+
+
+def test_bulk_rerun_without_audit_store_updates_through_batches_without_duplicates(
+    emulator, run_target, tmp_path: Path
+) -> None:
+    run_target(bulk(12), batch_threshold=10)
+    rerun = run_target(
+        bulk(12), batch_threshold=10, audit_database_url=f"sqlite:///{tmp_path / 'fresh.db'}"
+    )
+    assert {e["outcome"] for e in rerun.events if e["stream"] == "orders"} == {"updated"}
+    assert len(shop(emulator).orders) == 12
+    assert emulator.calls.count(DIRECT_ORDER_POST) == 0
+
+
+def test_failed_operation_inside_a_batch_is_recorded_and_the_rest_lands(
+    emulator, run_target
+) -> None:
+    records = [order(n) for n in range(1, 13)]
+    records[4]["customer"]["email_address"] = "fooboo@example.com"
+    run = run_target(
+        streams_lines(("products", [product(1)]), ("orders", records)), batch_threshold=10
+    )
+    outcomes = run.outcomes()
+    assert outcomes.pop("SO-5") == "failed"
+    assert "looks fake" in run.reasons()["SO-5"]
+    assert set(outcomes.values()) == {"created"}
+    assert len(shop(emulator).orders) == 11
