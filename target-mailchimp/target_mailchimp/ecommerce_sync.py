@@ -22,6 +22,7 @@ from target_mailchimp.ecommerce import (
     without_id,
 )
 from target_mailchimp.members import NEVER_RESUBSCRIBED, json_safe, parse_timestamp, supersedes
+from target_mailchimp.validation import validation_error
 
 if t.TYPE_CHECKING:
     import datetime as dt
@@ -108,6 +109,10 @@ class EcommerceSync:
             record_id = record.get("id")
             if record_id is None or not str(record_id).strip():
                 events.append(self._failed(stream, "(no id)", f"{stream} record has no id", raw))
+                continue
+            violation = validation_error(record)
+            if violation:
+                events.append(self._failed(stream, str(record_id), violation, raw))
                 continue
             record_id = str(record_id)
             held = latest.get(record_id)

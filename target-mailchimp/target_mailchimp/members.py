@@ -13,6 +13,8 @@ import re
 import typing as t
 from dataclasses import dataclass, field
 
+from target_mailchimp.validation import validation_error, without_mark
+
 if t.TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -104,8 +106,8 @@ def subscriber_hash(email: str) -> str:
 
 
 def json_safe(record: dict[str, t.Any]) -> dict[str, t.Any]:
-    """The record with parsed timestamps turned back into ISO strings, for storage."""
-    result: dict[str, t.Any] = json.loads(json.dumps(record, default=_isoformat))
+    """The record as received, timestamps as ISO strings, for storage and replays."""
+    result: dict[str, t.Any] = json.loads(json.dumps(without_mark(record), default=_isoformat))
     return result
 
 
@@ -117,6 +119,9 @@ def _isoformat(value: t.Any) -> str:
 
 def parse_member(record: dict[str, t.Any]) -> MemberRecord:
     """Normalise one `members` record, or raise InvalidMemberError saying why not."""
+    violation = validation_error(record)
+    if violation:
+        raise InvalidMemberError(violation)
     email = record.get("email_address")
     if not isinstance(email, str) or not email.strip():
         msg = "missing email_address"

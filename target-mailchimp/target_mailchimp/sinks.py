@@ -7,6 +7,7 @@ import typing as t
 from singer_sdk.sinks import BatchSink
 
 from target_mailchimp.audience import MAX_MEMBERS_PER_CALL
+from target_mailchimp.validation import AuditingValidator
 
 if t.TYPE_CHECKING:
     from target_mailchimp.target import TargetMailchimp
@@ -22,12 +23,11 @@ class MailchimpSink(BatchSink):
         super().__init__(target, *args, **kwargs)
         self.target = target
 
-    def get_validator(self) -> None:
-        """No upstream-schema validation: the target checks each record itself.
-
-        Bad input must not stop the other records, and the SDK's validator would
-        log a bad record's content; the target audits it as failed instead.
-        """
+    def get_validator(self) -> AuditingValidator | None:
+        """Validation that marks a bad record for the audit store instead of raising."""
+        if not self.validate_schema:
+            return None
+        return AuditingValidator(self.schema, validate_formats=self.validate_field_string_format)
 
     def _singer_validate_message(self, record: dict[str, t.Any]) -> None:
         """Accept records missing their upstream key properties (audited as failed)."""

@@ -80,7 +80,7 @@ def test_persistent_server_errors_fail_the_run_without_emitting_state(emulator, 
 
 
 def test_sigterm_during_a_write_stops_without_emitting_state(emulator, config, tmp_path) -> None:
-    emulator.faults.enqueue(method="POST", path="/3.0/lists/*", delay_ms=3000, times=1)
+    emulator.faults.enqueue(method="POST", path="/3.0/lists/*", delay_ms=5000, times=1)
     config_file = tmp_path / "config.json"
     config_file.write_text(json.dumps(config))
     process = subprocess.Popen(
@@ -92,16 +92,19 @@ def test_sigterm_during_a_write_stops_without_emitting_state(emulator, config, t
     )
     process.stdin.write(singer_lines(person(1), {"STATE": {"position": 1}}))
     process.stdin.close()
+    # The merge fields are the last read before the (delayed) batch write goes out.
     deadline = time.monotonic() + 20
-    while emulator.calls.count(BATCH) == 0 and time.monotonic() < deadline:
-        time.sleep(0.05)  # wait until the batch write is in flight
+    merge_fields = "GET /3.0/lists/{list_id}/merge-fields"
+    while emulator.calls.count(merge_fields) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1)  # the batch write is now in flight, held by the emulator
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=30)
     stdout, stderr = process.stdout.read(), process.stderr.read()
     assert process.returncode == 128 + signal.SIGTERM, stderr[-2000:]
     assert stdout == ""
     assert "during a write" in stderr
-    time.sleep(3)  # let the emulator finish the abandoned request before the next test
+    time.sleep(4.5)  # let the emulator finish the abandoned request before the next test
 
 
 def test_state_is_emitted_only_after_the_records_before_it_are_written(

@@ -1,0 +1,1 @@
+"""Maps ERP tap records to target-mailchimp's input contract."""
