@@ -6,6 +6,8 @@ from typing import Any
 
 import requests
 
+from erp_sandbox.mailchimp import MailchimpEmulator
+
 LIST = "sandboxlist"
 MEMBERS = f"/lists/{LIST}/members"
 
@@ -14,6 +16,12 @@ def put_member(api: requests.Session, email: str, **body: Any) -> requests.Respo
     """PUT a member of the default list, creating it as subscribed unless told otherwise."""
     payload = {"email_address": email, "status_if_new": "subscribed", **body}
     return api.put(f"{MEMBERS}/{email}", json=payload)
+
+
+def seed_members(emulator: MailchimpEmulator, *members: dict[str, Any]) -> None:
+    """Put members straight into the default list, bypassing Mailchimp's rules (any
+    status, tags, ``last_changed``)."""
+    emulator.seed({"lists": [{"id": LIST, "members": list(members)}]})
 
 
 def problem(response: requests.Response) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from sandbox_helpers import LIST, problem, put_member
+from sandbox_helpers import LIST, problem, put_member, seed_members
 
 from erp_sandbox.mailchimp import MailchimpEmulator
 
@@ -130,13 +130,7 @@ def test_sync_tags_replaces_tags_of_updated_members(
     mailchimp_emulator: MailchimpEmulator,
     mailchimp_api: requests.Session,
 ) -> None:
-    mailchimp_emulator.seed(
-        {
-            "lists": [
-                {"id": LIST, "members": [{"email_address": "a@acme.io", "tags": ["Old", "Keep"]}]}
-            ]
-        }
-    )
+    seed_members(mailchimp_emulator, {"email_address": "a@acme.io", "tags": ["Old", "Keep"]})
     body = mailchimp_api.post(
         BATCH,
         json={
@@ -152,9 +146,7 @@ def test_without_sync_tags_tags_are_only_added(
     mailchimp_emulator: MailchimpEmulator,
     mailchimp_api: requests.Session,
 ) -> None:
-    mailchimp_emulator.seed(
-        {"lists": [{"id": LIST, "members": [{"email_address": "a@acme.io", "tags": ["Old"]}]}]}
-    )
+    seed_members(mailchimp_emulator, {"email_address": "a@acme.io", "tags": ["Old"]})
     body = mailchimp_api.post(
         BATCH,
         json={
@@ -169,9 +161,7 @@ def test_sync_tags_without_update_existing_changes_nothing(
     mailchimp_emulator: MailchimpEmulator,
     mailchimp_api: requests.Session,
 ) -> None:
-    mailchimp_emulator.seed(
-        {"lists": [{"id": LIST, "members": [{"email_address": "a@acme.io", "tags": ["Old"]}]}]}
-    )
+    seed_members(mailchimp_emulator, {"email_address": "a@acme.io", "tags": ["Old"]})
     body = mailchimp_api.post(
         BATCH, json={"members": _members("a@acme.io", tags=["New"]), "sync_tags": True}
     ).json()
@@ -205,9 +195,7 @@ def test_archived_members_are_re_added_as_new(
     mailchimp_emulator: MailchimpEmulator,
     mailchimp_api: requests.Session,
 ) -> None:
-    mailchimp_emulator.seed(
-        {"lists": [{"id": LIST, "members": [{"email_address": "a@acme.io", "status": "archived"}]}]}
-    )
+    seed_members(mailchimp_emulator, {"email_address": "a@acme.io", "status": "archived"})
     body = mailchimp_api.post(BATCH, json={"members": _members("a@acme.io")}).json()
     assert body["total_created"] == 1
     assert mailchimp_emulator.member("a@acme.io")["status"] == "subscribed"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from sandbox_helpers import LIST, MEMBERS, problem, put_member
+from sandbox_helpers import LIST, MEMBERS, problem, put_member, seed_members
 
 from erp_sandbox.mailchimp import MailchimpEmulator
 
@@ -15,9 +15,7 @@ COMPLIANCE_DETAIL = (
 
 
 def _seed(emulator: MailchimpEmulator, status: str) -> None:
-    emulator.seed(
-        {"lists": [{"id": LIST, "members": [{"email_address": "jane@acme.io", "status": status}]}]}
-    )
+    seed_members(emulator, {"email_address": "jane@acme.io", "status": status})
 
 
 @pytest.mark.parametrize("status", ["unsubscribed", "cleaned"])

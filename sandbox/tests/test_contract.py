@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from sandbox_helpers import LIST, MEMBERS, put_member
+from sandbox_helpers import LIST, MEMBERS, put_member, seed_members
 
 from erp_sandbox.contract import OpenApiContract
 from erp_sandbox.mailchimp import MailchimpEmulator
@@ -17,18 +17,10 @@ def test_every_response_matches_the_openapi_spec(
     mailchimp_emulator: MailchimpEmulator,
     mailchimp_api: requests.Session,
 ) -> None:
-    mailchimp_emulator.seed(
-        {
-            "lists": [
-                {
-                    "id": LIST,
-                    "members": [
-                        {"email_address": "gone@acme.io", "status": "archived"},
-                        {"email_address": "unsub@acme.io", "status": "unsubscribed"},
-                    ],
-                }
-            ]
-        }
+    seed_members(
+        mailchimp_emulator,
+        {"email_address": "gone@acme.io", "status": "archived"},
+        {"email_address": "unsub@acme.io", "status": "unsubscribed"},
     )
     calls = [
         mailchimp_api.get("/"),

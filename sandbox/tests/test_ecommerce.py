@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 import requests
-from sandbox_helpers import LIST, problem, put_member
+from sandbox_helpers import LIST, problem, seed_members
 
 from erp_sandbox.mailchimp import MailchimpEmulator
 
@@ -144,16 +144,45 @@ def test_opt_in_false_to_true_subscribes_and_true_to_false_changes_nothing(
     assert mailchimp_emulator.member("buyer@acme.io")["status"] == "subscribed"
 
 
-def test_customer_never_overwrites_an_existing_members_status(
+@pytest.mark.parametrize("status", ["unsubscribed", "cleaned"])
+def test_opted_in_customer_never_resubscribes_an_unsubscribed_or_cleaned_member(
     mailchimp_emulator: MailchimpEmulator,
     shop: requests.Session,
+    status: str,
 ) -> None:
-    put_member(shop, "buyer@acme.io", status_if_new="unsubscribed")
-    shop.put(
+    seed_members(
+        mailchimp_emulator,
+        {"email_address": "buyer@acme.io", "status": status},
+        {"email_address": "later@acme.io", "status": status},
+    )
+    created = shop.put(
         f"{SHOP}/customers/c1",
         json={"id": "c1", "email_address": "buyer@acme.io", "opt_in_status": True},
     )
-    assert mailchimp_emulator.member("buyer@acme.io")["status"] == "unsubscribed"
+    assert created.status_code == 200
+    assert created.json()["opt_in_status"] is True
+    # An existing customer switching false -> true does not resubscribe either.
+    url = f"{SHOP}/customers/c2"
+    shop.put(url, json={"id": "c2", "email_address": "later@acme.io", "opt_in_status": False})
+    assert shop.patch(url, json={"opt_in_status": True}).status_code == 200
+    assert mailchimp_emulator.member("buyer@acme.io")["status"] == status
+    assert mailchimp_emulator.member("later@acme.io")["status"] == status
+
+
+def test_customer_with_a_permanently_deleted_address_gets_no_member(
+    mailchimp_emulator: MailchimpEmulator,
+    shop: requests.Session,
+) -> None:
+    mailchimp_emulator.seed({"lists": [{"id": LIST, "forgotten": ["gone@acme.io"]}]})
+    response = shop.put(
+        f"{SHOP}/customers/c1",
+        json={"id": "c1", "email_address": "gone@acme.io", "opt_in_status": True},
+    )
+    assert response.status_code == 200
+    assert shop.get(f"{SHOP}/customers/c1").json()["email_address"] == "gone@acme.io"
+    assert mailchimp_emulator.member("gone@acme.io") is None
+    state = requests.get(mailchimp_emulator.base_url + "/_sandbox/state").json()
+    assert state["lists"][0]["forgotten"] == ["gone@acme.io"]
 
 
 def test_customer_counters_are_read_only(shop: requests.Session) -> None:
@@ -272,6 +301,117 @@ def test_order_patch_updates_and_cancelled_at_foreign_cancels(
     assert customer["orders_count"] == 0
     triggers = [a["trigger"] for a in mailchimp_emulator.automations]
     assert triggers == ["product_added", "order_placed", "order_notification", "order_cancellation"]
+
+
+NEW_LINE = {
+    "id": "l2",
+    "product_id": "p1",
+    "product_variant_id": "p1-v1",
+    "quantity": 1,
+    "price": 5,
+}
+
+
+def test_order_patch_merges_lines_by_id_when_refunded(
+    mailchimp_emulator: MailchimpEmulator,
+    shop: requests.Session,
+) -> None:
+    _product(shop)
+    _order(shop)
+    patched = shop.patch(
+        f"{SHOP}/orders/o1",
+        json={"financial_status": "refunded", "lines": [{"id": "l1", "quantity": 3}, NEW_LINE]},
+    )
+    assert patched.status_code == 200
+    lines = {line["id"]: line for line in shop.get(f"{SHOP}/orders/o1").json()["lines"]}
+    assert lines["l1"]["quantity"] == 3
+    assert lines["l1"]["product_variant_id"] == "p1-v1"
+    assert lines["l2"]["price"] == 5
+    assert patched.json()["financial_status"] == "refunded"
+    assert mailchimp_emulator.automations[-1]["financial_status"] == "refunded"
+    shop.patch(f"{SHOP}/orders/o1", json={"lines": [{"id": "l2", "quantity": 2}]})
+    kept = shop.get(f"{SHOP}/orders/o1").json()["lines"]
+    assert [(line["id"], line["quantity"]) for line in kept] == [("l1", 3), ("l2", 2)]
+
+
+def test_cancelled_order_keeps_its_lines(shop: requests.Session) -> None:
+    _product(shop)
+    _order(shop)
+    cancelled = shop.patch(
+        f"{SHOP}/orders/o1",
+        json={"cancelled_at_foreign": "2026-01-02T03:04:05+00:00", "lines": [NEW_LINE]},
+    )
+    assert [line["id"] for line in cancelled.json()["lines"]] == ["l1", "l2"]
+    assert shop.get(f"{SHOP}/customers/c1").json()["orders_count"] == 0
+
+
+def test_order_patch_lines_need_an_id_and_new_lines_every_field(shop: requests.Session) -> None:
+    _product(shop)
+    _order(shop)
+    without_id = shop.patch(f"{SHOP}/orders/o1", json={"lines": [{"quantity": 2}]})
+    assert without_id.status_code == 400
+    assert problem(without_id)["errors"] == [
+        {"field": "lines.0.id", "message": "Required fields were not provided: id"}
+    ]
+    incomplete = shop.patch(
+        f"{SHOP}/orders/o1", json={"lines": [{"id": "l9", "product_id": "p1", "quantity": 1}]}
+    )
+    assert incomplete.status_code == 400
+    assert [e["field"] for e in problem(incomplete)["errors"]] == [
+        "lines.0.product_variant_id",
+        "lines.0.price",
+    ]
+    wrong_variant = shop.patch(
+        f"{SHOP}/orders/o1", json={"lines": [{"id": "l1", "product_variant_id": "nope"}]}
+    )
+    assert problem(wrong_variant)["detail"].startswith("A product with the provided variant ID")
+    assert [line["id"] for line in shop.get(f"{SHOP}/orders/o1").json()["lines"]] == ["l1"]
+
+
+def _seed_catalog(emulator: MailchimpEmulator, count: int) -> None:
+    """A store with ``count`` products (two variants each) and ``count`` orders."""
+    products = [
+        {"id": f"p{i:04d}", "variants": [{"id": f"p{i:04d}-a"}, {"id": f"p{i:04d}-b"}]}
+        for i in range(count)
+    ]
+    orders = [
+        {
+            "id": f"o{i:04d}",
+            "customer": {"id": "c1"},
+            "lines": [{"id": "l1", "product_id": "p0000", "product_variant_id": "p0000-a"}],
+        }
+        for i in range(count)
+    ]
+    customers = [{"id": "c1", "email_address": "buyer@acme.io"}]
+    shop = {"id": "big", "list_id": LIST, "products": products, "orders": orders}
+    emulator.seed({"ecommerce": {"stores": [{**shop, "customers": customers}]}})
+
+
+@pytest.mark.parametrize(
+    ("collection", "fields"),
+    [
+        ("products", "products.id,products.variants.id,total_items"),
+        ("orders", "orders.id,orders.lines.id,total_items"),
+    ],
+)
+def test_listing_pages_up_to_1000_with_dotted_fields(
+    mailchimp_emulator: MailchimpEmulator,
+    mailchimp_api: requests.Session,
+    collection: str,
+    fields: str,
+) -> None:
+    _seed_catalog(mailchimp_emulator, 1003)
+    url = f"{STORES}/big/{collection}"
+    first = mailchimp_api.get(url, params={"fields": fields, "count": 1000, "offset": 0}).json()
+    rest = mailchimp_api.get(url, params={"fields": fields, "count": 1000, "offset": 1000}).json()
+    assert set(first) == {collection, "total_items"}
+    assert first["total_items"] == rest["total_items"] == 1003
+    assert len(first[collection]) == 1000
+    ids = [item["id"] for item in first[collection] + rest[collection]]
+    assert len(ids) == len(set(ids)) == 1003
+    nested = "variants" if collection == "products" else "lines"
+    assert first[collection][0] == {"id": ids[0], nested: first[collection][0][nested]}
+    assert all(set(child) == {"id"} for child in first[collection][0][nested])
 
 
 def test_is_syncing_suppresses_automations(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import requests
-from sandbox_helpers import LIST, MEMBERS, problem, put_member
+from sandbox_helpers import MEMBERS, problem, put_member, seed_members
 
 from erp_sandbox.mailchimp import MailchimpEmulator, subscriber_hash
 
@@ -65,13 +65,7 @@ def test_email_change_is_refused_unless_subscribed(
     mailchimp_emulator: MailchimpEmulator,
     mailchimp_api: requests.Session,
 ) -> None:
-    mailchimp_emulator.seed(
-        {
-            "lists": [
-                {"id": LIST, "members": [{"email_address": "old@acme.io", "status": "cleaned"}]}
-            ]
-        }
-    )
+    seed_members(mailchimp_emulator, {"email_address": "old@acme.io", "status": "cleaned"})
     response = mailchimp_api.patch(f"{MEMBERS}/old@acme.io", json={"email_address": "new@acme.io"})
     assert response.status_code == 400
     body = problem(response)

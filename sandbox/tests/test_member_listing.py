@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import pytest
 import requests
-from sandbox_helpers import LIST, MEMBERS
+from sandbox_helpers import LIST, MEMBERS, seed_members
 
 from erp_sandbox.mailchimp import MailchimpEmulator
 
 
 def _seed_members(emulator: MailchimpEmulator, count: int, status: str = "subscribed") -> None:
-    emulator.seed(
-        {
-            "lists": [
-                {
-                    "id": LIST,
-                    "members": [
-                        {"email_address": f"person{i:04d}@acme.io", "status": status}
-                        for i in range(count)
-                    ],
-                }
-            ]
-        }
+    seed_members(
+        emulator,
+        *({"email_address": f"person{i:04d}@acme.io", "status": status} for i in range(count)),
     )
 
 
@@ -95,19 +86,11 @@ def test_exclude_fields_drops_the_named_paths(
 def test_status_filter(
     mailchimp_emulator: MailchimpEmulator, mailchimp_api: requests.Session
 ) -> None:
-    mailchimp_emulator.seed(
-        {
-            "lists": [
-                {
-                    "id": LIST,
-                    "members": [
-                        {"email_address": "a@acme.io", "status": "subscribed"},
-                        {"email_address": "b@acme.io", "status": "unsubscribed"},
-                        {"email_address": "c@acme.io", "status": "archived"},
-                    ],
-                }
-            ]
-        }
+    seed_members(
+        mailchimp_emulator,
+        {"email_address": "a@acme.io", "status": "subscribed"},
+        {"email_address": "b@acme.io", "status": "unsubscribed"},
+        {"email_address": "c@acme.io", "status": "archived"},
     )
     for status, expected in (("unsubscribed", ["b@acme.io"]), ("archived", ["c@acme.io"])):
         body = mailchimp_api.get(MEMBERS, params={"status": status}).json()
@@ -120,28 +103,20 @@ def test_since_and_before_last_changed_bound_the_window(
     mailchimp_emulator: MailchimpEmulator,
     mailchimp_api: requests.Session,
 ) -> None:
-    mailchimp_emulator.seed(
+    seed_members(
+        mailchimp_emulator,
         {
-            "lists": [
-                {
-                    "id": LIST,
-                    "members": [
-                        {
-                            "email_address": "early@acme.io",
-                            "last_changed": "2026-01-01T00:00:00+00:00",
-                        },
-                        {
-                            "email_address": "middle@acme.io",
-                            "last_changed": "2026-02-01T00:00:00+00:00",
-                        },
-                        {
-                            "email_address": "late@acme.io",
-                            "last_changed": "2026-03-01T00:00:00+00:00",
-                        },
-                    ],
-                }
-            ]
-        }
+            "email_address": "early@acme.io",
+            "last_changed": "2026-01-01T00:00:00+00:00",
+        },
+        {
+            "email_address": "middle@acme.io",
+            "last_changed": "2026-02-01T00:00:00+00:00",
+        },
+        {
+            "email_address": "late@acme.io",
+            "last_changed": "2026-03-01T00:00:00+00:00",
+        },
     )
     body = mailchimp_api.get(
         MEMBERS,
@@ -157,19 +132,11 @@ def test_sort_by_last_changed_descending(
     mailchimp_emulator: MailchimpEmulator,
     mailchimp_api: requests.Session,
 ) -> None:
-    mailchimp_emulator.seed(
-        {
-            "lists": [
-                {
-                    "id": LIST,
-                    "members": [
-                        {"email_address": "b@acme.io", "last_changed": "2026-02-01T00:00:00+00:00"},
-                        {"email_address": "a@acme.io", "last_changed": "2026-01-01T00:00:00+00:00"},
-                        {"email_address": "c@acme.io", "last_changed": "2026-03-01T00:00:00+00:00"},
-                    ],
-                }
-            ]
-        }
+    seed_members(
+        mailchimp_emulator,
+        {"email_address": "b@acme.io", "last_changed": "2026-02-01T00:00:00+00:00"},
+        {"email_address": "a@acme.io", "last_changed": "2026-01-01T00:00:00+00:00"},
+        {"email_address": "c@acme.io", "last_changed": "2026-03-01T00:00:00+00:00"},
     )
     body = mailchimp_api.get(
         MEMBERS, params={"sort_field": "last_changed", "sort_dir": "DESC"}
@@ -181,16 +148,7 @@ def test_member_listing_shows_tags_from_segments(
     mailchimp_emulator: MailchimpEmulator,
     mailchimp_api: requests.Session,
 ) -> None:
-    mailchimp_emulator.seed(
-        {
-            "lists": [
-                {
-                    "id": LIST,
-                    "members": [{"email_address": "a@acme.io", "tags": ["Gold", "Newsletter"]}],
-                }
-            ]
-        }
-    )
+    seed_members(mailchimp_emulator, {"email_address": "a@acme.io", "tags": ["Gold", "Newsletter"]})
     member = mailchimp_api.get(MEMBERS).json()["members"][0]
     assert member["tags_count"] == 2
     assert {t["name"] for t in member["tags"]} == {"Gold", "Newsletter"}

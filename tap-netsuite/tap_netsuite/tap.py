@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typing as t
 from functools import cached_property
+from pathlib import Path
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
@@ -16,7 +17,7 @@ from tap_netsuite.suiteql import account_host, realm
 if t.TYPE_CHECKING:
     from singer_sdk.streams import Stream
 
-OAUTH2_SETTINGS = ("client_id", "certificate_id", "private_key")
+OAUTH2_SETTINGS = ("client_id", "certificate_id")
 TBA_SETTINGS = ("consumer_key", "consumer_secret", "token_id", "token_secret")
 TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"  # noqa: S105 - a path, not a secret
 
@@ -62,6 +63,11 @@ class TapNetSuite(Tap):
             title="Private Key",
             description="OAuth 2.0 client credentials: the certificate's private key, PEM. RSA "
             "keys sign with PS256, EC keys with ES256/384/512.",
+        ),
+        th.Property(
+            "private_key_path", th.StringType, title="Private Key Path",
+            description="OAuth 2.0 client credentials: a file holding the PEM private key, "
+            "instead of `private_key`.",
         ),
         th.Property(
             "consumer_key",
@@ -122,13 +128,16 @@ class TapNetSuite(Tap):
     def authenticator(self) -> NetSuiteOAuth2Authenticator | NetSuiteTBAAuthenticator:
         """One authenticator for every stream: OAuth 2.0 when configured, else TBA."""
         config = self.config
-        if all(config.get(name) for name in OAUTH2_SETTINGS):
+        private_key = config.get("private_key")
+        if not private_key and config.get("private_key_path"):
+            private_key = Path(config["private_key_path"]).read_text(encoding="utf-8")
+        if private_key and all(config.get(name) for name in OAUTH2_SETTINGS):
             base = config.get("base_url") or f"https://{account_host(config['account_id'])}"
             return NetSuiteOAuth2Authenticator(
                 token_url=f"{base.rstrip('/')}{TOKEN_PATH}",
                 client_id=config["client_id"],
                 certificate_id=config["certificate_id"],
-                private_key=config["private_key"],
+                private_key=private_key,
             )
         if all(config.get(name) for name in TBA_SETTINGS):
             return NetSuiteTBAAuthenticator(
@@ -139,7 +148,8 @@ class TapNetSuite(Tap):
                 token_secret=config["token_secret"],
             )
         msg = (
-            "Set either client_id, certificate_id and private_key (OAuth 2.0), or "
+            "Set either client_id, certificate_id and private_key or private_key_path "
+            "(OAuth 2.0), or "
             "consumer_key, consumer_secret, token_id and token_secret (token-based auth)."
         )
         raise ConfigValidationError(msg)

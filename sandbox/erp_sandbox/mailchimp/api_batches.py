@@ -7,6 +7,8 @@ section 4); the app exempts it from the call log, the in-flight limit and faults
 
 from __future__ import annotations
 
+from functools import partial
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -18,9 +20,8 @@ from erp_sandbox.mailchimp.batch_operations import (
     batch_json,
 )
 from erp_sandbox.mailchimp.context import Context
-from erp_sandbox.mailchimp.representations import collection_links
-from erp_sandbox.mailchimp.request_parsing import api_root, page, validated_body
-from erp_sandbox.mailchimp.responding import guarded, no_content, respond
+from erp_sandbox.mailchimp.request_parsing import api_root, validated_body
+from erp_sandbox.mailchimp.responding import collection_body, guarded, no_content, respond
 
 #: What a storage bucket answers for a key it does not have (inferred: S3's NoSuchKey).
 MISSING_ARCHIVE = (
@@ -51,19 +52,10 @@ def routes(ctx: Context) -> list[Route]:
 
     async def list_batches(request: Request) -> Response:
         """GET /3.0/batches, oldest first."""
-        count, offset = page(request)
-        batches = runner.visible()
         root = api_root(request)
-        return respond(
-            request,
-            {
-                "batches": [
-                    batch_json(b, base_url(request), root) for b in batches[offset : offset + count]
-                ],
-                "total_items": len(batches),
-                "_links": collection_links(f"{root}/batches", can_create=True),
-            },
-        )
+        render = partial(batch_json, base_url=base_url(request), api_root=root)
+        body = collection_body(request, "batches", runner.visible(), render, f"{root}/batches")
+        return respond(request, body)
 
     async def get_batch(request: Request) -> Response:
         """GET /3.0/batches/{batch_id}: 404 once deleted or expired."""

@@ -11,12 +11,11 @@ from starlette.routing import Route
 from erp_sandbox.mailchimp import problems
 from erp_sandbox.mailchimp.context import Context
 from erp_sandbox.mailchimp.representations import (
-    collection_links,
     list_json,
     merge_field_json,
 )
-from erp_sandbox.mailchimp.request_parsing import api_root, page, validated_body
-from erp_sandbox.mailchimp.responding import get_list, guarded, no_content, respond
+from erp_sandbox.mailchimp.request_parsing import api_root, validated_body
+from erp_sandbox.mailchimp.responding import collection_body, get_list, guarded, no_content, respond
 from erp_sandbox.mailchimp.store import MailingList, MergeField
 
 MAX_TAG_LENGTH = 10
@@ -38,24 +37,22 @@ def routes(ctx: Context) -> list[Route]:
 
     async def get_lists(request: Request) -> Response:
         """GET /3.0/lists."""
-        count, offset = page(request)
         root = api_root(request)
         with store.lock:
             lists = list(store.lists.values())
-            items = [list_json(lst, root) for lst in lists[offset : offset + count]]
-        return respond(
-            request,
-            {
-                "lists": items,
-                "total_items": len(lists),
-                "constraints": {
+            body = collection_body(
+                request,
+                "lists",
+                lists,
+                lambda lst: list_json(lst, root),
+                root + "/lists",
+                constraints={
                     "may_create": True,
                     "max_instances": 100,
                     "current_total_instances": len(lists),
                 },
-                "_links": collection_links(root + "/lists", can_create=True),
-            },
-        )
+            )
+        return respond(request, body)
 
     async def create_list(request: Request) -> Response:
         """POST /3.0/lists."""
@@ -82,7 +79,6 @@ def routes(ctx: Context) -> list[Route]:
 
     async def get_merge_fields(request: Request) -> Response:
         """GET /3.0/lists/{list_id}/merge-fields."""
-        count, offset = page(request)
         root = api_root(request)
         wanted_type = request.query_params.get("type")
         with store.lock:
@@ -92,16 +88,15 @@ def routes(ctx: Context) -> list[Route]:
                 for f in lst.ordered_merge_fields()
                 if wanted_type is None or f.type == wanted_type
             ]
-            items = [merge_field_json(lst, f, root) for f in fields[offset : offset + count]]
-        return respond(
-            request,
-            {
-                "merge_fields": items,
-                "list_id": lst.id,
-                "total_items": len(fields),
-                "_links": collection_links(f"{root}/lists/{lst.id}/merge-fields", can_create=True),
-            },
-        )
+            body = collection_body(
+                request,
+                "merge_fields",
+                fields,
+                lambda f: merge_field_json(lst, f, root),
+                f"{root}/lists/{lst.id}/merge-fields",
+                list_id=lst.id,
+            )
+        return respond(request, body)
 
     async def create_merge_field(request: Request) -> Response:
         """POST /3.0/lists/{list_id}/merge-fields."""
@@ -195,23 +190,11 @@ def _checked_tag(raw: str) -> str:
     enforce the 10-character limit; the error wordings are inferred."""
     tag = raw.strip().upper()
     if len(tag) > MAX_TAG_LENGTH:
-        raise problems.invalid_resource(
-            "The resource submitted could not be validated.",
-            [
-                {
-                    "field": "tag",
-                    "message": f"Merge tags may be at most {MAX_TAG_LENGTH} characters long.",
-                }
-            ],
+        raise problems.invalid_field(
+            "tag", f"Merge tags may be at most {MAX_TAG_LENGTH} characters long."
         )
     if not _TAG_CHARACTERS.match(tag):
-        raise problems.invalid_resource(
-            "The resource submitted could not be validated.",
-            [
-                {
-                    "field": "tag",
-                    "message": "Merge tags may contain only letters, numbers and underscores.",
-                }
-            ],
+        raise problems.invalid_field(
+            "tag", "Merge tags may contain only letters, numbers and underscores."
         )
     return tag

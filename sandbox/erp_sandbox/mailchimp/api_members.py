@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -13,30 +14,31 @@ from erp_sandbox.mailchimp import problems
 from erp_sandbox.mailchimp.clock import iso, parse_iso
 from erp_sandbox.mailchimp.context import Context
 from erp_sandbox.mailchimp.member_writes import MemberWrites
-from erp_sandbox.mailchimp.representations import collection_links, link, member_json
+from erp_sandbox.mailchimp.representations import link, member_json
 from erp_sandbox.mailchimp.request_parsing import (
     api_root,
-    page,
     query_flag,
+    query_value,
     validated_body,
 )
-from erp_sandbox.mailchimp.responding import get_list, guarded, no_content, respond
+from erp_sandbox.mailchimp.responding import (
+    Handler,
+    collection_body,
+    get_list,
+    guarded,
+    no_content,
+    respond,
+)
 from erp_sandbox.mailchimp.store import Member
 
 SORT_FIELDS = ("timestamp_opt", "timestamp_signup", "last_changed")
 
+#: ``write(list, subscriber_hash, body, *, skip_merge_validation)`` -> the member.
+MemberWrite = Callable[..., Member]
+
 
 def _timestamp(request: Request, name: str) -> datetime | None:
-    raw = request.query_params.get(name)
-    if not raw:
-        return None
-    try:
-        return parse_iso(raw)
-    except ValueError as exc:
-        raise problems.invalid_resource(
-            "The resource submitted could not be validated.",
-            [{"field": name, "message": "Please provide a valid ISO 8601 date and time."}],
-        ) from exc
+    return query_value(request, name, parse_iso, "Please provide a valid ISO 8601 date and time.")
 
 
 def _member_filter(request: Request) -> Any:
@@ -88,7 +90,6 @@ def routes(ctx: Context) -> list[Route]:
 
     async def list_members(request: Request) -> Response:
         """GET /3.0/lists/{list_id}/members."""
-        count, offset = page(request)
         keep = _member_filter(request)
         sort_field = request.query_params.get("sort_field")
         descending = request.query_params.get("sort_dir", "ASC").upper() == "DESC"
@@ -100,26 +101,43 @@ def routes(ctx: Context) -> list[Route]:
                 members.sort(key=_sort_key(sort_field), reverse=descending)
             elif descending:
                 members.reverse()
-            items = [member_json(lst, m, root) for m in members[offset : offset + count]]
-        return respond(
-            request,
-            {
-                "members": items,
-                "list_id": lst.id,
-                "total_items": len(members),
-                "_links": collection_links(f"{root}/lists/{lst.id}/members", can_create=True),
-            },
-        )
-
-    async def add_member(request: Request) -> Response:
-        """POST /3.0/lists/{list_id}/members."""
-        body = await validated_body(request, ctx)
-        with store.lock:
-            lst = get_list(ctx, request.path_params["list_id"])
-            member = writes.create(
-                lst, body, skip_merge_validation=query_flag(request, "skip_merge_validation")
+            body = collection_body(
+                request,
+                "members",
+                members,
+                lambda m: member_json(lst, m, root),
+                f"{root}/lists/{lst.id}/members",
+                list_id=lst.id,
             )
-            return respond(request, member_json(lst, member, api_root(request)))
+        return respond(request, body)
+
+    def member_write(write: MemberWrite, doc: str) -> Handler:
+        """A handler that applies ``write(list, subscriber_hash, body, skip_merge_validation=…)``
+        and answers the member."""
+
+        async def handler(request: Request) -> Response:
+            body = await validated_body(request, ctx) or {}
+            with store.lock:
+                lst = get_list(ctx, request.path_params["list_id"])
+                member = write(
+                    lst,
+                    request.path_params.get("subscriber_hash"),
+                    body,
+                    skip_merge_validation=query_flag(request, "skip_merge_validation"),
+                )
+                return respond(request, member_json(lst, member, api_root(request)))
+
+        handler.__doc__ = doc
+        return handler
+
+    add_member = member_write(
+        lambda lst, _hash, body, **flags: writes.create(lst, body, **flags),
+        "POST /3.0/lists/{list_id}/members.",
+    )
+    put_member = member_write(writes.upsert, "PUT /3.0/lists/{list_id}/members/{subscriber_hash}.")
+    patch_member = member_write(
+        writes.update, "PATCH /3.0/lists/{list_id}/members/{subscriber_hash}."
+    )
 
     async def get_member(request: Request) -> Response:
         """GET /3.0/lists/{list_id}/members/{subscriber_hash}."""
@@ -128,32 +146,6 @@ def routes(ctx: Context) -> list[Route]:
             member = lst.find_member(request.path_params["subscriber_hash"])
             if member is None:
                 raise problems.resource_not_found()
-            return respond(request, member_json(lst, member, api_root(request)))
-
-    async def put_member(request: Request) -> Response:
-        """PUT /3.0/lists/{list_id}/members/{subscriber_hash}."""
-        body = await validated_body(request, ctx)
-        with store.lock:
-            lst = get_list(ctx, request.path_params["list_id"])
-            member = writes.upsert(
-                lst,
-                request.path_params["subscriber_hash"],
-                body,
-                skip_merge_validation=query_flag(request, "skip_merge_validation"),
-            )
-            return respond(request, member_json(lst, member, api_root(request)))
-
-    async def patch_member(request: Request) -> Response:
-        """PATCH /3.0/lists/{list_id}/members/{subscriber_hash}."""
-        body = await validated_body(request, ctx) or {}
-        with store.lock:
-            lst = get_list(ctx, request.path_params["list_id"])
-            member = writes.update(
-                lst,
-                request.path_params["subscriber_hash"],
-                body,
-                skip_merge_validation=query_flag(request, "skip_merge_validation"),
-            )
             return respond(request, member_json(lst, member, api_root(request)))
 
     async def archive_member(request: Request) -> Response:
@@ -172,22 +164,21 @@ def routes(ctx: Context) -> list[Route]:
 
     async def get_tags(request: Request) -> Response:
         """GET …/members/{subscriber_hash}/tags."""
-        count, offset = page(request)
         root = api_root(request)
         with store.lock:
             lst = get_list(ctx, request.path_params["list_id"])
             member = lst.find_member(request.path_params["subscriber_hash"])
             if member is None:
                 raise problems.resource_not_found()
-            tags = lst.tags_of(member)
-            items = [
-                {"id": s.id, "name": s.name, "date_added": iso(added)}
-                for s, added in tags[offset : offset + count]
-            ]
-            href = f"{root}/lists/{lst.id}/members/{member.id}/tags"
-        return respond(
-            request, {"tags": items, "total_items": len(tags), "_links": collection_links(href)}
-        )
+            body = collection_body(
+                request,
+                "tags",
+                lst.tags_of(member),
+                lambda tag: {"id": tag[0].id, "name": tag[0].name, "date_added": iso(tag[1])},
+                f"{root}/lists/{lst.id}/members/{member.id}/tags",
+                can_create=False,
+            )
+        return respond(request, body)
 
     async def post_tags(request: Request) -> Response:
         """POST …/members/{subscriber_hash}/tags: 204."""

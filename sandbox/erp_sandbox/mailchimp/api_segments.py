@@ -12,14 +12,13 @@ from erp_sandbox.mailchimp import problems
 from erp_sandbox.mailchimp.context import Context
 from erp_sandbox.mailchimp.representations import (
     COUNTED_BY_DEFAULT,
-    collection_links,
     link,
     member_json,
     segment_json,
 )
-from erp_sandbox.mailchimp.request_parsing import api_root, page, query_flag, validated_body
-from erp_sandbox.mailchimp.responding import get_list, guarded, no_content, respond
-from erp_sandbox.mailchimp.store import MailingList, Segment
+from erp_sandbox.mailchimp.request_parsing import api_root, query_flag, validated_body
+from erp_sandbox.mailchimp.responding import collection_body, get_list, guarded, no_content, respond
+from erp_sandbox.mailchimp.store import MailingList, Member, Segment
 
 MAX_SEGMENT_BATCH = 500
 #: Wording inferred; the spec says emails not on the list "will be ignored".
@@ -69,23 +68,21 @@ def routes(ctx: Context) -> list[Route]:
 
     async def list_segments(request: Request) -> Response:
         """GET /3.0/lists/{list_id}/segments (``type`` filters)."""
-        count, offset = page(request)
         wanted = request.query_params.get("type")
         root = api_root(request)
         counted = _counted(request)
         with store.lock:
             lst = get_list(ctx, request.path_params["list_id"])
             segments = [s for s in lst.segments.values() if wanted in (None, s.type)]
-            items = [segment_json(lst, s, root, counted) for s in segments[offset : offset + count]]
-        return respond(
-            request,
-            {
-                "segments": items,
-                "list_id": lst.id,
-                "total_items": len(segments),
-                "_links": collection_links(f"{root}/lists/{lst.id}/segments", can_create=True),
-            },
-        )
+            body = collection_body(
+                request,
+                "segments",
+                segments,
+                lambda s: segment_json(lst, s, root, counted),
+                f"{root}/lists/{lst.id}/segments",
+                list_id=lst.id,
+            )
+        return respond(request, body)
 
     async def create_segment(request: Request) -> Response:
         """POST /3.0/lists/{list_id}/segments: ``static_segment`` makes a tag."""
@@ -149,34 +146,27 @@ def routes(ctx: Context) -> list[Route]:
         to_add: list[str] = body.get("members_to_add", [])
         to_remove: list[str] = body.get("members_to_remove", [])
         if len(to_add) > MAX_SEGMENT_BATCH or len(to_remove) > MAX_SEGMENT_BATCH:
-            raise problems.invalid_resource(
-                "The resource submitted could not be validated.",
-                [
-                    {
-                        "field": "members_to_add"
-                        if len(to_add) > MAX_SEGMENT_BATCH
-                        else "members_to_remove",
-                        "message": f"A maximum of {MAX_SEGMENT_BATCH} members can be sent.",
-                    }
-                ],
+            raise problems.invalid_field(
+                "members_to_add" if len(to_add) > MAX_SEGMENT_BATCH else "members_to_remove",
+                f"A maximum of {MAX_SEGMENT_BATCH} members can be sent.",
             )
         root = api_root(request)
         with store.lock:
             lst = get_list(ctx, request.path_params["list_id"])
             segment = _segment(lst, request.path_params["segment_id"], static=True)
-            added, removed, unknown = [], [], []
-            for email in to_add:
-                member = lst.find_member(email)
-                if member is None:
-                    unknown.append(email)
-                elif store.add_to_segment(segment, member):
-                    added.append(member_json(lst, member, root))
-            for email in to_remove:
-                member = lst.find_member(email)
-                if member is None:
-                    unknown.append(email)
-                elif store.remove_from_segment(segment, member):
-                    removed.append(member_json(lst, member, root))
+            added: list[dict[str, Any]] = []
+            removed: list[dict[str, Any]] = []
+            unknown: list[str] = []
+            for emails, change, changed in (
+                (to_add, store.add_to_segment, added),
+                (to_remove, store.remove_from_segment, removed),
+            ):
+                for email in emails:
+                    member = lst.find_member(email)
+                    if member is None:
+                        unknown.append(email)
+                    elif change(segment, member):
+                        changed.append(member_json(lst, member, root))
         errors: list[dict[str, Any]] = []
         if unknown:
             errors.append({"email_addresses": unknown, "error": NOT_ON_LIST_ERROR})
@@ -195,9 +185,16 @@ def routes(ctx: Context) -> list[Route]:
 
     async def segment_members(request: Request) -> Response:
         """GET …/segments/{segment_id}/members."""
-        count, offset = page(request)
         counted = _counted(request)
         root = api_root(request)
+
+        def render(member: Member) -> dict[str, Any]:
+            # Segment member listings carry no tags (SPEC's segment member schema).
+            item = member_json(lst, member, root)
+            item.pop("tags", None)
+            item.pop("tags_count", None)
+            return item
+
         with store.lock:
             lst = get_list(ctx, request.path_params["list_id"])
             segment = _segment(lst, request.path_params["segment_id"])
@@ -206,20 +203,15 @@ def routes(ctx: Context) -> list[Route]:
                 for m in (lst.member_by_contact(c) for c in segment.members)
                 if m is not None and m.status in counted
             ]
-            items = []
-            for member in members[offset : offset + count]:
-                item = member_json(lst, member, root)
-                item.pop("tags", None)
-                item.pop("tags_count", None)
-                items.append(item)
-        return respond(
-            request,
-            {
-                "members": items,
-                "total_items": len(members),
-                "_links": collection_links(f"{root}/lists/{lst.id}/segments/{segment.id}/members"),
-            },
-        )
+            body = collection_body(
+                request,
+                "members",
+                members,
+                render,
+                f"{root}/lists/{lst.id}/segments/{segment.id}/members",
+                can_create=False,
+            )
+        return respond(request, body)
 
     async def add_segment_member(request: Request) -> Response:
         """POST …/segments/{segment_id}/members: one address; 404 if not on the list."""

@@ -20,7 +20,6 @@ from erp_sandbox.concurrency import InFlightLimitMiddleware
 from erp_sandbox.contract import ContractMiddleware
 from erp_sandbox.faults import FaultMiddleware, TransportCaptureMiddleware
 from erp_sandbox.inspection import CallLogMiddleware
-from erp_sandbox.mailchimp.batch_operations import ARCHIVE_PREFIX
 from erp_sandbox.mailchimp import (
     api_account,
     api_batches,
@@ -31,6 +30,7 @@ from erp_sandbox.mailchimp import (
     problems,
     sandbox_api,
 )
+from erp_sandbox.mailchimp.batch_operations import ARCHIVE_PREFIX
 from erp_sandbox.mailchimp.context import Context
 from erp_sandbox.mailchimp.problems import ProblemError
 from erp_sandbox.mailchimp.responding import problem_response

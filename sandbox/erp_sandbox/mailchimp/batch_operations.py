@@ -23,6 +23,7 @@ import copy
 import hashlib
 import io
 import json
+import logging
 import tarfile
 import threading
 import time
@@ -48,6 +49,8 @@ ARCHIVE_PREFIX = "/batch-results"
 ARCHIVE_SUFFIX = "-response.tar.gz"
 #: How often a paused or delayed batch looks at its settings again.
 _POLL_SECONDS = 0.005
+
+_log = logging.getLogger(__name__)
 
 
 class PendingLimitReachedError(Exception):
@@ -287,7 +290,11 @@ class BatchRunner:
                     while not self._queue:
                         self._lock.wait()
                     batch = self._batches[self._queue[0]]
-                loop.run_until_complete(self._run(batch))
+                try:
+                    loop.run_until_complete(self._run(batch))
+                except Exception:
+                    # A bug must not stop the queue: the batch stays as it was, the next runs.
+                    _log.exception("batch %s failed in the emulator", batch.id)
                 with self._lock:
                     if self._queue and self._queue[0] == batch.id:
                         self._queue.popleft()
@@ -335,8 +342,11 @@ class BatchRunner:
     async def _execute(self, batch: Batch, operation: dict[str, Any]) -> dict[str, Any]:
         """Run one operation through the routes; its result entry."""
         method = str(operation["method"]).upper()
-        path = _api_path(str(operation["path"]))
-        query = _query_string(operation.get("params") or {})
+        path, _, inline_query = str(operation["path"]).partition("?")
+        path = _api_path(path)
+        query = "&".join(
+            q for q in (inline_query, _query_string(operation.get("params") or {})) if q
+        )
         body = (operation.get("body") or "").encode()
         started = time.perf_counter()
         started_at = datetime.now(UTC).isoformat(timespec="milliseconds")

@@ -160,6 +160,15 @@ class MemberWrites:
                 self.store.touch(member)
             return member
 
+    def _update(
+        self, lst: MailingList, member: Member, body: dict[str, Any], *, scope: str
+    ) -> Member:
+        """Write ``body`` onto an existing member: its address stays, its status changes
+        only if ``status`` is sent."""
+        return self._write(
+            lst, member, body, email=member.email_address, status=body.get("status"), scope=scope
+        )
+
     # --- single-member endpoints --------------------------------------------------------
 
     def create(
@@ -207,9 +216,7 @@ class MemberWrites:
             return self._write(lst, member, body, email=email, status=status, scope=scope)
         if email is not None:
             self._check_key_matches(member.id, email)
-        return self._write(
-            lst, member, body, email=member.email_address, status=body.get("status"), scope=scope
-        )
+        return self._update(lst, member, body, scope=scope)
 
     @staticmethod
     def _check_key_matches(key: str, email: str) -> None:
@@ -220,14 +227,8 @@ class MemberWrites:
         else:
             matches = key.lower() == subscriber_hash(email) or len(key) != 32
         if not matches:
-            raise problems.invalid_resource(
-                "The resource submitted could not be validated.",
-                [
-                    {
-                        "field": "email_address",
-                        "message": "The email address does not match the subscriber hash.",
-                    }
-                ],
+            raise problems.invalid_field(
+                "email_address", "The email address does not match the subscriber hash."
             )
 
     def update(
@@ -249,14 +250,7 @@ class MemberWrites:
             self._check_address_for_new_member(lst, new_email)
         scope = "none" if skip_merge_validation else "given"
         with self.store.lock:
-            updated = self._write(
-                lst,
-                member,
-                body,
-                email=member.email_address,
-                status=body.get("status"),
-                scope=scope,
-            )
+            updated = self._update(lst, member, body, scope=scope)
             if new_email is not None and new_email != updated.email_address:
                 self.store.rekey_member(lst, updated, new_email)
                 self.store.touch(updated)
@@ -368,14 +362,7 @@ class MemberWrites:
                 )
                 return
             with self.store.lock:
-                member = self._write(
-                    lst,
-                    existing,
-                    item,
-                    email=existing.email_address,
-                    status=item.get("status"),
-                    scope=scope,
-                )
+                member = self._update(lst, existing, item, scope=scope)
                 self._apply_batch_tags(lst, member, item, sync_tags=sync_tags)
             result["updated_members"].append(member)
             return

@@ -107,6 +107,14 @@ def invalid_resource(detail: str, errors: list[dict[str, str]] | None = None) ->
     return ProblemError(400, "Invalid Resource", detail, errors)
 
 
+def invalid_field(field: str, message: str) -> ProblemError:
+    """400 Invalid Resource for one field (a query parameter or a rule of the emulator's;
+    the wordings of most messages are inferred)."""
+    return invalid_resource(
+        "The resource submitted could not be validated.", [{"field": field, "message": message}]
+    )
+
+
 def schema_invalid(errors: list[dict[str, str]]) -> ProblemError:
     """A body that fails the endpoint's JSON schema."""
     return invalid_resource(SCHEMA_INVALID_DETAIL, errors)

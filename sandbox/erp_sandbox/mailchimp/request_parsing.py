@@ -5,13 +5,16 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 
 from erp_sandbox.contract import SchemaProblem
 from erp_sandbox.mailchimp import problems
 from erp_sandbox.mailchimp.context import Context
+
+Parsed = TypeVar("Parsed")
 
 MAX_COUNT = 1000
 DEFAULT_COUNT = 10
@@ -142,32 +145,30 @@ def query_list(request: Request, name: str) -> list[str] | None:
 def page(request: Request) -> tuple[int, int]:
     """``(count, offset)``; count defaults to 10 and is clamped to 1000 (inferred: the
     spec documents the maximum, not what happens beyond it)."""
-    count = _int(request, "count", DEFAULT_COUNT)
-    offset = _int(request, "offset", 0)
+    not_integer = "Schema describes integer, string found instead"
+    count = query_value(request, "count", int, not_integer)
+    offset = query_value(request, "offset", int, not_integer)
+    count = DEFAULT_COUNT if count is None else count
+    offset = 0 if offset is None else offset
     if count < 0 or offset < 0:
-        raise problems.invalid_resource(
-            "The resource submitted could not be validated.",
-            [
-                {
-                    "field": "count" if count < 0 else "offset",
-                    "message": "Value must be greater than or equal to 0",
-                }
-            ],
+        raise problems.invalid_field(
+            "count" if count < 0 else "offset", "Value must be greater than or equal to 0"
         )
     return min(count, MAX_COUNT), offset
 
 
-def _int(request: Request, name: str, default: int) -> int:
+def query_value(
+    request: Request, name: str, parse: Callable[[str], Parsed], message: str
+) -> Parsed | None:
+    """The query parameter ``name`` parsed by ``parse`` (None when absent or empty);
+    400 Invalid Resource with ``message`` for the field when it does not parse."""
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
+    if not raw:
+        return None
     try:
-        return int(raw)
+        return parse(raw)
     except ValueError as exc:
-        raise problems.invalid_resource(
-            "The resource submitted could not be validated.",
-            [{"field": name, "message": "Schema describes integer, string found instead"}],
-        ) from exc
+        raise problems.invalid_field(name, message) from exc
 
 
 def api_root(request: Request) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -12,13 +12,14 @@ from starlette.responses import Response
 from erp_sandbox.mailchimp import problems
 from erp_sandbox.mailchimp.context import Context
 from erp_sandbox.mailchimp.problems import ProblemError
-from erp_sandbox.mailchimp.representations import select_fields
-from erp_sandbox.mailchimp.request_parsing import authenticate, query_list
+from erp_sandbox.mailchimp.representations import collection_links, select_fields
+from erp_sandbox.mailchimp.request_parsing import authenticate, page, query_list
 from erp_sandbox.mailchimp.store import MailingList
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 
 Handler = Callable[[Request], Awaitable[Response]]
+Item = TypeVar("Item")
 
 
 def json_response(data: Any, status: int = 200) -> Response:
@@ -35,6 +36,28 @@ def respond(request: Request, data: Any, status: int = 200) -> Response:
     """JSON, trimmed by the request's ``fields``/``exclude_fields``."""
     data = select_fields(data, query_list(request, "fields"), query_list(request, "exclude_fields"))
     return json_response(data, status)
+
+
+def collection_body(
+    request: Request,
+    key: str,
+    found: Sequence[Item],
+    render: Callable[[Item], Any],
+    href: str,
+    *,
+    can_create: bool = True,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A collection response: the page of ``found`` the request's ``count``/``offset``
+    ask for, rendered under ``key``, with ``extra`` keys (e.g. ``list_id``),
+    ``total_items`` (every match) and ``_links``."""
+    count, offset = page(request)
+    return {
+        key: [render(item) for item in found[offset : offset + count]],
+        **extra,
+        "total_items": len(found),
+        "_links": collection_links(href, can_create=can_create),
+    }
 
 
 def no_content() -> Response:
