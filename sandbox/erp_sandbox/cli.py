@@ -137,6 +137,19 @@ def _reset(base_url: str) -> int:
     return 0
 
 
+def _order_line(order: dict[str, Any]) -> str:
+    """One order and its lines, for the summary."""
+    items = ", ".join(
+        f"{line['quantity']} x {line['product_id']}/{line['product_variant_id']} @ {line['price']}"
+        for line in order.get("lines", [])
+    )
+    status = order.get("financial_status") or "-"
+    return (
+        f"    order {order['id']:<10} {order.get('currency_code', '')} "
+        f"{order.get('order_total')} {status:<9} customer {order['customer']['id']}: {items}"
+    )
+
+
 def _summary(base_url: str, *, as_json: bool) -> int:
     base = base_url.rstrip("/")
     state = _fetch(base + "/_sandbox/state")
@@ -203,6 +216,7 @@ def summary_lines(
                 f"{len(store.get('products', []))} products ({variants} variants), "
                 f"{len(store.get('orders', []))} orders"
             )
+            lines.extend(_order_line(order) for order in store.get("orders", [])[:SAMPLE_SIZE])
     else:
         lines.append("\nE-commerce: no stores")
     lines.append(

@@ -103,6 +103,49 @@ def test_summary_prints_members_tags_and_calls(
     assert "Contract violations: 0" in out
 
 
+def test_summary_shows_orders_with_their_lines(
+    served: tuple[subprocess.Popen[str], str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, base = served
+    auth = ("x", "0123456789abcdef0123456789abcdef-us21")
+    stores = f"{base}/3.0/ecommerce/stores"
+    requests.post(
+        stores,
+        auth=auth,
+        json={"id": "shop", "list_id": "sandboxlist", "name": "Shop", "currency_code": "EUR"},
+    )
+    requests.post(
+        f"{stores}/shop/products",
+        auth=auth,
+        json={"id": "P1", "title": "Pallet", "variants": [{"id": "P1", "title": "Pallet"}]},
+    )
+    requests.post(
+        f"{stores}/shop/orders",
+        auth=auth,
+        json={
+            "id": "SO-1",
+            "customer": {"id": "C1", "email_address": "jane@acme.io", "opt_in_status": False},
+            "currency_code": "EUR",
+            "order_total": 25,
+            "financial_status": "paid",
+            "lines": [
+                {
+                    "id": "1",
+                    "product_id": "P1",
+                    "product_variant_id": "P1",
+                    "quantity": 2,
+                    "price": 12.5,
+                }
+            ],
+        },
+    )
+    assert main(["summary", "--mailchimp-url", base]) == 0
+    out = capsys.readouterr().out
+    assert "1 products (1 variants), 1 orders" in out
+    assert "order SO-1" in out and "2 x P1/P1 @ 12.5" in out
+
+
 def test_reset_goes_back_to_the_seeded_state(
     served: tuple[subprocess.Popen[str], str],
     capsys: pytest.CaptureFixture[str],

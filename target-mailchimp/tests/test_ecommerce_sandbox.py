@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import typing as t
 from pathlib import Path
 
@@ -344,3 +347,31 @@ def test_failed_operation_inside_a_batch_is_recorded_and_the_rest_lands(
     assert "looks fake" in run.reasons()["SO-5"]
     assert set(outcomes.values()) == {"created"}
     assert len(shop(emulator).orders) == 11
+
+
+def test_failed_orders_are_replayed_from_the_audit_store_without_duplicates(
+    emulator, run_target, config, tmp_path: Path
+) -> None:
+    emulator.faults.enqueue(method="POST", path=f"{ORDERS}", status=400, times=1)
+    first = run_target(streams_lines(("orders", [order(1), order(2)])))
+    assert sorted(first.outcomes().values()) == ["created", "failed"]
+    config_file = tmp_path / "config.json"
+    config_file.write_text(json.dumps(config))
+    for _ in range(2):  # the second replay finds nothing left to do
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "target_mailchimp",
+                "--config",
+                str(config_file),
+                "replay",
+                "--stream",
+                "orders",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    assert set(shop(emulator).orders) == {"SO-1", "SO-2"}
+    assert emulator.calls.count(DIRECT_ORDER_POST) == 3  # the refused one, then its replay
