@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import PROJECT, SAMPLES
@@ -55,24 +59,44 @@ def test_secrets_stay_out_of_meltano_output(mailchimp_emulator, meltano) -> None
         assert secret not in output
 
 
-def test_meltano_yml_describes_every_setting_of_the_plugin(meltano) -> None:
-    about = json.loads(meltano("invoke", "target-mailchimp", "--about", "--format=json").stdout)
-    properties = about["settings"]["properties"]
+@pytest.mark.parametrize(
+    ("kind", "name"),
+    [
+        ("loaders", "target-mailchimp"),
+        ("extractors", "tap-netsuite"),
+        ("mappers", "erp-mailchimp-mapper"),
+    ],
+)
+def test_meltano_yml_describes_every_setting_of_each_plugin(meltano, kind, name) -> None:
     project = yaml.safe_load((PROJECT / "meltano.yml").read_text())
-    plugin = next(p for p in project["plugins"]["loaders"] if p["name"] == "target-mailchimp")
+    plugin = next(p for p in project["plugins"][kind] if p["name"] == name)
+    about = json.loads(
+        subprocess.run(
+            [str(Path(sys.executable).parent / plugin["executable"]), "--about", "--format=json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    properties = about["settings"]["properties"]
     declared = {setting["name"]: setting for setting in plugin["settings"]}
-    sdk_builtins = {
-        "add_record_metadata",
-        "load_method",
-        "validate_records",
-        "faker_config",
-        "flattening_enabled",
-        "flattening_max_depth",
-        "flattening_max_key_length",
-        "flattening_separator",
-    }
-    assert set(properties) - sdk_builtins == set(declared)
-    for name, setting in declared.items():
-        assert setting.get("description"), f"{name} has no description"
-        assert bool(setting.get("sensitive")) == bool(properties[name].get("secret")), name
+    assert set(properties) - SDK_BUILTINS == set(declared)
+    for setting_name, setting in declared.items():
+        assert setting.get("description"), f"{setting_name} has no description"
+        secret = bool(properties[setting_name].get("secret"))
+        assert bool(setting.get("sensitive")) == secret, setting_name
     assert "variant" not in plugin
+    assert plugin["pip_url"].startswith("-e ./")
+
+
+SDK_BUILTINS = {
+    "add_record_metadata",
+    "load_method",
+    "validate_records",
+    "faker_config",
+    "flattening_enabled",
+    "flattening_max_depth",
+    "flattening_max_key_length",
+    "flattening_separator",
+    "batch_config",
+}
