@@ -14,9 +14,15 @@ import sys
 
 # Settings every SDK plugin gains; meltano.yml lists only the plugin's own and stream maps.
 SDK_BUILTINS = {
-    "add_record_metadata", "load_method", "validate_records", "faker_config",
-    "flattening_enabled", "flattening_max_depth", "flattening_max_key_length",
-    "flattening_separator", "batch_config",
+    "add_record_metadata",
+    "load_method",
+    "validate_records",
+    "faker_config",
+    "flattening_enabled",
+    "flattening_max_depth",
+    "flattening_max_key_length",
+    "flattening_separator",
+    "batch_config",
 }
 KINDS = {"boolean": "boolean", "integer": "integer", "object": "object", "array": "array"}
 

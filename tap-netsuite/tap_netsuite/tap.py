@@ -65,7 +65,9 @@ class TapNetSuite(Tap):
             "keys sign with PS256, EC keys with ES256/384/512.",
         ),
         th.Property(
-            "private_key_path", th.StringType, title="Private Key Path",
+            "private_key_path",
+            th.StringType,
+            title="Private Key Path",
             description="OAuth 2.0 client credentials: a file holding the PEM private key, "
             "instead of `private_key`.",
         ),
