@@ -17,6 +17,7 @@ streams:
           FNAME: firstname
         lines:                            # a list built from a source list
           each: lines
+          where: item is not None         # optional: which items to keep
           fields: {id: str(id)}
         variants:                         # a literal list of objects
           - {id: str(id), title: displayname}
@@ -150,11 +151,13 @@ class Mapping:
 
     def _build(self, spec: t.Any, names: dict[str, t.Any], rule: Rule) -> t.Any:
         if isinstance(spec, dict) and "each" in spec:
-            items = self._evaluate(spec["each"], names, rule) or []
-            return [
-                self._build(spec.get("fields") or {}, {**item, "parent": names}, rule)
-                for item in items
+            items = [
+                {**item, "parent": names}
+                for item in self._evaluate(spec["each"], names, rule) or []
             ]
+            if spec.get("where"):
+                items = [item for item in items if self._evaluate(spec["where"], item, rule)]
+            return [self._build(spec.get("fields") or {}, item, rule) for item in items]
         if isinstance(spec, dict):
             return {key: self._build(value, names, rule) for key, value in spec.items()}
         if isinstance(spec, list):
@@ -201,9 +204,11 @@ def _unknown_names(spec: t.Any, schema: dict[str, t.Any]) -> set[str]:
     known = set(schema.get("properties") or {})
     if isinstance(spec, dict) and "each" in spec:
         unknown = _names(spec["each"]) - known
-        items = {}
+        items: dict[str, t.Any] = {}
         for name in _names(spec["each"]) & known:
             items = schema["properties"][name].get("items") or {}
+        if spec.get("where"):
+            unknown |= _names(spec["where"]) - set(items.get("properties") or {})
         return unknown | _unknown_names(spec.get("fields") or {}, items)
     if isinstance(spec, dict):
         return set().union(*(_unknown_names(value, schema) for value in spec.values()))

@@ -211,3 +211,25 @@ def test_contract_schemas_are_target_mailchimps_own() -> None:
 
     for stream, schema in schemas.INPUT_SCHEMAS.items():
         assert contract_schema(stream) == json.loads(json.dumps(schema)), stream
+
+
+def test_lines_without_an_item_are_left_out_and_missing_rates_derived(mapping) -> None:
+    lines = [
+        {"id": 1, "line": 1, "item": None, "quantity": None, "rate": None, "amount": None},
+        {
+            "id": 2,
+            "line": 2,
+            "item": 42,
+            "quantity": decimal.Decimal("4"),
+            "rate": None,
+            "amount": decimal.Decimal("10"),
+        },
+    ]
+    [(_, order)] = mapping.apply("sales_orders", {**ORDER, "lines": lines})
+    assert [line["id"] for line in order["lines"]] == ["2"]
+    assert order["lines"][0]["price"] == decimal.Decimal("2.5")
+
+
+def test_order_with_only_itemless_lines_is_skipped(mapping) -> None:
+    lines = [{"id": 1, "line": 1, "item": None, "quantity": None, "rate": None, "amount": None}]
+    assert list(mapping.apply("sales_orders", {**ORDER, "lines": lines})) == []
