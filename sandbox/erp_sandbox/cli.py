@@ -16,6 +16,7 @@ from typing import Any
 from erp_sandbox.server import ServedApp, serve_until_signalled
 
 DEFAULT_MAILCHIMP_URL = os.environ.get("ERP_SANDBOX_MAILCHIMP_URL", "http://127.0.0.1:8080")
+DEFAULT_NETSUITE_URL = os.environ.get("ERP_SANDBOX_NETSUITE_URL", "http://127.0.0.1:8081")
 SAMPLE_SIZE = 5
 
 
@@ -33,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=8080,
         help="port of the Mailchimp emulator (default %(default)s; 0 = any)",
+    )
+    serve.add_argument(
+        "--netsuite-port",
+        type=int,
+        default=8081,
+        help="port of the NetSuite emulator (default %(default)s; 0 = any)",
     )
     serve.add_argument(
         "--seed-file", type=Path, help="JSON seed document applied at start and after every reset"
@@ -69,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
         )
         if name == "summary":
             command.add_argument("--json", action="store_true", help="print the raw state")
+            command.add_argument(
+                "--netsuite-url",
+                default=DEFAULT_NETSUITE_URL,
+                help="base URL of the NetSuite emulator (default %(default)s; "
+                "env ERP_SANDBOX_NETSUITE_URL)",
+            )
     return parser
 
 
@@ -79,7 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(args)
     try:
         if args.command == "summary":
-            return _summary(args.mailchimp_url, as_json=args.json)
+            status = _summary(args.mailchimp_url, as_json=args.json)
+            if not args.json:
+                print(netsuite_summary_line(args.netsuite_url))
+            return status
         return _reset(args.mailchimp_url)
     except (urllib.error.URLError, OSError) as exc:
         print(f"erp-sandbox: cannot reach {args.mailchimp_url}: {exc}", file=sys.stderr)
@@ -88,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from erp_sandbox.mailchimp import MailchimpEmulator
+    from erp_sandbox.netsuite import NetSuiteEmulator
 
     seed = json.loads(args.seed_file.read_text(encoding="utf-8")) if args.seed_file else None
     mailchimp = MailchimpEmulator(
@@ -100,9 +117,20 @@ def _serve(args: argparse.Namespace) -> int:
         fault_seed=args.fault_seed,
     )
 
+    netsuite = NetSuiteEmulator(host=args.host, port=args.netsuite_port, fault_seed=args.fault_seed)
+
     def ready(bound: list[tuple[ServedApp, int]]) -> None:
         for served, port in bound:
             base = f"http://{args.host}:{port}"
+            if served.name == "netsuite":
+                print(
+                    f"erp-sandbox: netsuite ready at {base} (account {netsuite.account_id}, "
+                    f"client id {netsuite.client_id}, certificates {netsuite.rsa_certificate_id}"
+                    f"/{netsuite.ec_certificate_id}, TBA {netsuite.consumer_key}/"
+                    f"{netsuite.token_id}, inspection {base}/_sandbox/state)",
+                    flush=True,
+                )
+                continue
             print(
                 f"erp-sandbox: {served.name} ready at {base} (API root {base}/3.0, "
                 f"list {mailchimp.default_list_id}, API key {mailchimp.api_key}, "
@@ -112,7 +140,11 @@ def _serve(args: argparse.Namespace) -> int:
         print("erp-sandbox: ready; stop with Ctrl-C or SIGTERM", flush=True)
 
     serve_until_signalled(
-        [ServedApp("mailchimp", mailchimp.app, args.host, args.mailchimp_port)], ready
+        [
+            ServedApp("mailchimp", mailchimp.app, args.host, args.mailchimp_port),
+            ServedApp("netsuite", netsuite.app, args.host, args.netsuite_port),
+        ],
+        ready,
     )
     print("erp-sandbox: stopped", flush=True)
     return 0
@@ -129,6 +161,23 @@ def _fetch(url: str, method: str = "GET") -> Any:
     )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         return json.loads(response.read())
+
+
+def netsuite_summary_line(base_url: str) -> str:
+    """One line about the emulated NetSuite account, or why there is none."""
+    base = base_url.rstrip("/")
+    try:
+        state = _fetch(base + "/_sandbox/state")
+        calls = _fetch(base + "/_sandbox/calls")
+    except (urllib.error.URLError, OSError, ValueError):
+        return f"NetSuite sandbox at {base}: not reachable"
+    counts = state["counts"]
+    return (
+        f"NetSuite sandbox at {base} (account {state['account_id']}): "
+        f"{counts['customer']} customers, {counts['item']} items, "
+        f"{counts['transaction']} transactions, {counts['deletedrecord']} deleted records; "
+        f"API calls {calls['total']}"
+    )
 
 
 def _reset(base_url: str) -> int:

@@ -4,9 +4,10 @@ Enable them in a ``conftest.py`` with::
 
     pytest_plugins = ["erp_sandbox.pytest_fixtures"]
 
-One emulator serves the whole session; ``mailchimp_emulator`` resets it (state, call
-log, faults, contract violations) before each test. ``mailchimp_api`` is a
-``requests.Session`` whose relative URLs start at ``…/3.0`` and that sends the API key.
+One emulator of each kind serves the whole session; ``mailchimp_emulator`` and
+``netsuite_emulator`` reset theirs (state, call log, faults, …) before each test.
+``mailchimp_api`` is a ``requests.Session`` whose relative URLs start at ``…/3.0`` and
+that sends the API key.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     import requests
 
     from erp_sandbox.mailchimp import MailchimpEmulator
+    from erp_sandbox.netsuite import NetSuiteEmulator
 
 
 def api_session(base: str, auth: tuple[str, str] | None = None) -> requests.Session:
@@ -67,3 +69,23 @@ def mailchimp_api(mailchimp_emulator: MailchimpEmulator) -> Iterator[requests.Se
         yield session
     finally:
         session.close()
+
+
+@pytest.fixture(scope="session")
+def netsuite_emulator_server() -> Iterator[NetSuiteEmulator]:
+    """One NetSuite emulator (default seed) for the whole test session, on a free port."""
+    from erp_sandbox.netsuite import NetSuiteEmulator
+
+    emulator = NetSuiteEmulator(port=0).start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture
+def netsuite_emulator(netsuite_emulator_server: NetSuiteEmulator) -> NetSuiteEmulator:
+    """The session's NetSuite emulator, back to its starting data and settings: no calls,
+    faults or tokens, clock unfrozen."""
+    netsuite_emulator_server.reset(restore_settings=True)
+    return netsuite_emulator_server

@@ -39,6 +39,8 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
             "serve",
             "--mailchimp-port",
             "0",
+            "--netsuite-port",
+            "0",
             "--seed-file",
             str(seed_file),
         ],
@@ -48,14 +50,19 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
     )
     assert process.stdout is not None
     base = ""
+    netsuite_bases: list[str] = []
     for line in process.stdout:
         found = re.search(r"mailchimp ready at (http://127\.0\.0\.1:\d+)", line)
         if found:
             base = found.group(1)
+        netsuite = re.search(r"netsuite ready at (http://127\.0\.0\.1:\d+)", line)
+        if netsuite:
+            netsuite_bases.append(netsuite.group(1))
         if "ready; stop with" in line:
             break
     try:
         assert base, "the server never said it was ready"
+        assert netsuite_bases, "the NetSuite emulator never said it was ready"
         yield process, base
     finally:
         if process.poll() is None:
