@@ -1,40 +1,46 @@
 #!/usr/bin/env bash
-# `make demo`: start the emulators, load the sample data through Meltano into the emulated
-# Mailchimp, load it again (nothing changes, so nothing is written), show what landed, stop.
+# `make demo`: start the emulators, run the NetSuite → Mailchimp pipeline with Meltano, change a
+# few NetSuite records, run it again (only the changes move), show what landed, stop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .sandbox
-rm -f .sandbox/demo-audit.db
+rm -f .sandbox/demo-audit.db .sandbox/demo-meltano.db
+# A fresh audit store and Meltano state, so every demo starts from a first load.
 export TARGET_MAILCHIMP_AUDIT_DATABASE_URL="sqlite:///$PWD/.sandbox/demo-audit.db"
+export MELTANO_DATABASE_URI="sqlite:///$PWD/.sandbox/demo-meltano.db"
 MAILCHIMP_URL="http://127.0.0.1:8080"
+NETSUITE_URL="http://127.0.0.1:8081"
 
-erp-sandbox serve --mailchimp-port 8080 --seed-file sandbox/samples/demo-seed.json \
-  > .sandbox/demo-sandbox.log 2>&1 &
+erp-sandbox serve --mailchimp-port 8080 --netsuite-port 8081 > .sandbox/demo-sandbox.log 2>&1 &
 sandbox_pid=$!
 trap 'kill "$sandbox_pid" 2>/dev/null; wait "$sandbox_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
-  erp-sandbox summary --mailchimp-url "$MAILCHIMP_URL" >/dev/null 2>&1 && break
+  grep -q "erp-sandbox: ready" .sandbox/demo-sandbox.log 2>/dev/null && break
   kill -0 "$sandbox_pid" 2>/dev/null || { cat .sandbox/demo-sandbox.log; exit 1; }
   sleep 0.2
 done
-echo "== Sandbox up at $MAILCHIMP_URL (Mailchimp emulator; log in .sandbox/demo-sandbox.log)"
-echo "   Seeded: hannah.schmidt@alpenholz.at has unsubscribed in Mailchimp."
+echo "== Sandbox up: Mailchimp at $MAILCHIMP_URL, NetSuite at $NETSUITE_URL"
+echo "   (seeded NetSuite account 1234567_SB1; log in .sandbox/demo-sandbox.log)"
 
-load() {  # load(run number): the sample members, then the sample e-commerce data
-  cat sandbox/samples/members.singer sandbox/samples/ecommerce.singer \
-    | meltano --environment=sandbox invoke target-mailchimp > ".sandbox/demo-state-$1.json" \
-      2> ".sandbox/demo-load-$1.log"
-  grep -A 6 "summary:" ".sandbox/demo-load-$1.log" | sed 's/^.*summary:/Run summary:/' \
-    | grep -v "METRIC" || true
+run() {  # run(number): the job, then its summary lines
+  meltano --environment=sandbox run netsuite-to-mailchimp 2> ".sandbox/demo-run-$1.log" || {
+    tail -40 ".sandbox/demo-run-$1.log"; exit 1; }
+  grep -E "→ .*written" ".sandbox/demo-run-$1.log" | sed 's/^.*erp-mailchimp-mapper */  mapping: /'
+  grep -A 6 "summary:" ".sandbox/demo-run-$1.log" | sed 's/^.*summary:/  target-mailchimp:/' \
+    | grep -v "METRIC\|Block run\|\[info" || true
 }
 
 echo
-echo "== Loading sandbox/samples/{members,ecommerce}.singer through Meltano into the emulated Mailchimp"
-load 1
+echo "== meltano run netsuite-to-mailchimp (first load)"
+run 1
 
 echo
-echo "== Loading the same data again: unchanged records are not sent"
-load 2
+echo "== Changing NetSuite records in the emulator"
+python sandbox/demo_changes.py "$NETSUITE_URL"
+
+echo
+echo "== meltano run netsuite-to-mailchimp (incremental: only the changes move)"
+run 2
 
 echo
 echo "== What landed in the emulated Mailchimp"

@@ -18,6 +18,7 @@ SAMPLES = PROJECT / "sandbox" / "samples"
 
 if t.TYPE_CHECKING:
     from erp_sandbox.mailchimp import MailchimpEmulator
+    from erp_sandbox.netsuite import NetSuiteEmulator
 
 
 @dataclass
@@ -36,14 +37,19 @@ class MeltanoResult:
 
 @pytest.fixture
 def meltano(
-    mailchimp_emulator: MailchimpEmulator, tmp_path: Path
+    mailchimp_emulator: MailchimpEmulator, netsuite_emulator: NetSuiteEmulator, tmp_path: Path
 ) -> t.Callable[..., MeltanoResult]:
-    """Run `meltano --environment=sandbox …` with the sandbox URLs of this test session."""
+    """Run `meltano --environment=sandbox …` against this session's emulators.
+
+    State lives in a database of the test's own, so every test starts with no bookmarks.
+    """
     executable = shutil.which("meltano", path=str(Path(os.sys.executable).parent)) or "meltano"
     env = {
         **os.environ,
         "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
         "TARGET_MAILCHIMP_BASE_URL": mailchimp_emulator.api_root,
+        "TAP_NETSUITE_BASE_URL": netsuite_emulator.base_url,
+        "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
         "TARGET_MAILCHIMP_AUDIT_DATABASE_URL": f"sqlite:///{tmp_path / 'audit.db'}",
         "TARGET_MAILCHIMP_MAX_BACKOFF_SECONDS": "0",
     }

@@ -121,6 +121,20 @@ def test_customer_put_upserts_and_creates_transactional_member(
     assert mailchimp_emulator.member("buyer@acme.io")["status"] == "transactional"
 
 
+def test_customer_email_cannot_be_changed_once_created(
+    mailchimp_emulator: MailchimpEmulator,
+    shop: requests.Session,
+) -> None:
+    body = {"id": "c1", "email_address": "buyer@acme.io", "opt_in_status": False}
+    shop.put(f"{SHOP}/customers/c1", json=body)
+    refused = shop.put(f"{SHOP}/customers/c1", json={**body, "email_address": "new@acme.io"})
+    assert refused.status_code == 400
+    assert "may not be changed" in refused.json()["detail"]
+    assert mailchimp_emulator.member("new@acme.io") is None
+    same = shop.put(f"{SHOP}/customers/c1", json={**body, "email_address": "BUYER@acme.io"})
+    assert same.status_code == 200
+
+
 def test_opted_in_customer_creates_subscribed_member(
     mailchimp_emulator: MailchimpEmulator,
     shop: requests.Session,

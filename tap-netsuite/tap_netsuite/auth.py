@@ -18,7 +18,7 @@ if t.TYPE_CHECKING:
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 # The assertion may live at most 60 minutes (Oracle); a short life is plenty.
 ASSERTION_LIFETIME = dt.timedelta(minutes=5)
-# Renew the 60-minute bearer this long before it expires, not after a failed call.
+# Renew the 60-minute bearer this long (at most a tenth of its life) before it expires.
 RENEW_MARGIN_SECONDS = 300
 # ES curves → JWS algorithms; NetSuite accepts PS256/384/512 and ES256/384/512, not RS256.
 EC_ALGORITHMS = {"secp256r1": "ES256", "secp384r1": "ES384", "secp521r1": "ES512"}
@@ -94,7 +94,8 @@ class NetSuiteOAuth2Authenticator(OAuthAuthenticator):
         if not self.expires_in:
             return True
         age = (dt.datetime.now(dt.UTC) - self.last_refreshed).total_seconds()
-        return age < self.expires_in - RENEW_MARGIN_SECONDS
+        margin = min(RENEW_MARGIN_SECONDS, self.expires_in / 10)
+        return age < self.expires_in - margin
 
     def invalidate(self) -> None:
         """Forget the bearer: the next request asks for a new one."""

@@ -30,9 +30,17 @@ class KeysetPaginator(BaseAPIPaginator[list[t.Any] | None]):
         self.keys = keys
 
     def get_next(self, response: requests.Response) -> list[t.Any] | None:
-        """The last row's keyset values while NetSuite says `hasMore`."""
+        """The last row's keyset values while rows remain.
+
+        At the 100,000-row ceiling NetSuite answers `hasMore: false` although
+        `totalResults` counts more rows: those are read by the next keyset query.
+        """
         body = response.json()
-        if not body.get("hasMore") or not body.get("items"):
+        items = body.get("items") or []
+        beyond_ceiling = int(body.get("totalResults") or 0) > int(body.get("offset") or 0) + len(
+            items
+        )
+        if not items or not (body.get("hasMore") or beyond_ceiling):
             return None
         last = body["items"][-1]
         return [last.get(key) for key in self.keys]
@@ -186,23 +194,39 @@ class SuiteQLStream(RESTStream[list[t.Any] | None]):
         """NetSuite's 429 carries no Retry-After: be patient."""
         return 8
 
-    # Extra queries (e.g. lines of a page of transactions) ------------------------
+    # Extra queries (e.g. the lines of a page of transactions) -------------------
 
-    def run_query(self, query: str) -> list[dict[str, t.Any]]:
-        """Every row of a query, paged by offset; for small, bounded result sets."""
+    def run_query(
+        self, columns: str, source: str, condition: str, order: tuple[tuple[str, str], ...]
+    ) -> list[dict[str, t.Any]]:
+        """Every row of `SELECT columns FROM source WHERE condition`, paged by keyset.
+
+        `order` gives unique (SQL column, output name) pairs, none a timestamp; like the
+        streams, each page is a fresh query after the last row, so no ceiling applies.
+        """
         rows: list[dict[str, t.Any]] = []
         send = self.request_decorator(self._request)
-        offset = 0
+        order_columns = [column for column, _ in order]
+        after: list[t.Any] | None = None
         while True:
+            where = condition
+            if after is not None:
+                where += " AND " + keyset_filter(
+                    order_columns, after, self.zone, timestamp_first=False
+                )
+            query = (
+                f"SELECT {columns} FROM {source} WHERE {where} "  # noqa: S608 - our own text
+                f"ORDER BY {', '.join(order_columns)}"
+            )
             prepared = self.build_prepared_request(
                 method="POST",
                 url=self.get_url(None),
-                params={"limit": MAX_PAGE_SIZE, "offset": offset},
+                params={"limit": self.page_size, "offset": 0},
                 headers=self.http_headers,
                 json={"q": query},
             )
-            body = send(prepared, None).json()
-            rows.extend(body.get("items", []))
-            if not body.get("hasMore"):
+            response = send(prepared, None)
+            rows.extend(response.json().get("items", []))
+            after = KeysetPaginator([output for _, output in order]).get_next(response)
+            if after is None:
                 return rows
-            offset += MAX_PAGE_SIZE

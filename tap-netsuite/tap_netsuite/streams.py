@@ -142,28 +142,31 @@ class SalesOrdersStream(SuiteQLStream):
         ids = ", ".join(str(int(order["id"])) for order in orders)
         lines_by_order: dict[str, list[dict[str, t.Any]]] = defaultdict(list)
         line_schema = LINE_SCHEMA.type_dict["properties"]
-        for row in self.run_query(
-            "SELECT tl.transaction AS transaction, tl.uniquekey AS id, "  # noqa: S608 - int ids
-            "tl.linesequencenumber AS line, tl.item AS item, ABS(tl.quantity) AS quantity, "
-            "tl.rate AS rate, ABS(tl.netamount) AS amount FROM transactionline tl "
-            f"WHERE tl.transaction IN ({ids}) AND tl.mainline = 'F' AND tl.taxline = 'F' "
-            "ORDER BY tl.transaction, tl.linesequencenumber, tl.uniquekey"
-        ):
+        rows = self.run_query(
+            "tl.transaction AS transaction, tl.uniquekey AS id, tl.linesequencenumber AS line, "
+            "tl.item AS item, ABS(tl.quantity) AS quantity, tl.rate AS rate, "
+            "ABS(tl.netamount) AS amount",
+            "transactionline tl",
+            f"tl.transaction IN ({ids}) AND tl.mainline = 'F' AND tl.taxline = 'F'",
+            order=(("tl.transaction", "transaction"), ("tl.uniquekey", "id")),
+        )
+        for row in rows:
             lines_by_order[str(row["transaction"])].append(
                 {name: coerce(row.get(name), spec, self.zone) for name, spec in line_schema.items()}
             )
+        for lines in lines_by_order.values():
+            lines.sort(key=lambda line: (line["line"] or 0, line["id"]))
         for order in orders:
             order["lines"] = lines_by_order.get(str(order["id"]), [])
         return orders
 
 
 class DeletedRecordsStream(SuiteQLStream):
-    """Records deleted in NetSuite (optional: select it to propagate deletions)."""
+    """Records deleted in NetSuite (`recordtypeid` -2 customer, -10 item, -30 transaction)."""
 
     name = "deleted_records"
     replication_key = "deleteddate"
     primary_keys: t.ClassVar[list[str]] = ["recordtypeid", "recordid"]
-    selected_by_default = False
     table = "deletedrecord d"
     columns = (
         "d.recordid AS recordid",
@@ -178,7 +181,7 @@ class DeletedRecordsStream(SuiteQLStream):
     )
     schema = th.PropertiesList(
         th.Property("recordid", th.IntegerType, required=True),
-        th.Property("recordtypeid", th.StringType, required=True),
+        th.Property("recordtypeid", th.IntegerType, required=True),
         th.Property("type", th.StringType),
         th.Property("deleteddate", th.DateTimeType, required=True),
     ).to_dict()

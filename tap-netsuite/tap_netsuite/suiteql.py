@@ -35,15 +35,19 @@ def parse_timestamp(value: str, zone: ZoneInfo) -> dt.datetime:
     return naive.replace(tzinfo=zone).astimezone(dt.UTC)
 
 
-def keyset_filter(columns: list[str], values: list[t.Any], zone: ZoneInfo) -> str:
-    """Rows strictly after `values` in the order of `columns` (the first is a timestamp).
+def keyset_filter(
+    columns: list[str], values: list[t.Any], zone: ZoneInfo, *, timestamp_first: bool = True
+) -> str:
+    """Rows strictly after `values` in the order of `columns` (the first one a timestamp,
+    unless `timestamp_first` is false).
 
     `(a > x) OR (a = x AND b > y)`: with the unique order `ORDER BY a, b`, every page
     starts right after the last row of the previous one, so no row is skipped or
     repeated, and no query ever pages past NetSuite's 100,000-row ceiling.
     """
     literals = [
-        _literal(value, zone, is_timestamp=index == 0) for index, value in enumerate(values)
+        _literal(value, zone, is_timestamp=timestamp_first and index == 0)
+        for index, value in enumerate(values)
     ]
     clauses = []
     for depth in range(len(columns)):
@@ -56,7 +60,7 @@ def _literal(value: t.Any, zone: ZoneInfo, *, is_timestamp: bool) -> str:
     if is_timestamp:
         moment = value if isinstance(value, dt.datetime) else parse_timestamp(str(value), zone)
         return timestamp_literal(moment, zone)
-    if isinstance(value, int) or str(value).isdigit():
+    if isinstance(value, int) or str(value).lstrip("-").isdigit():
         return str(int(value))
     return "'" + str(value).replace("'", "''") + "'"
 

@@ -324,3 +324,27 @@ def test_private_key_errors_never_echo_the_key() -> None:
         records(tap(client_id="c", certificate_id="c", private_key="secret-not-a-key"), "items")
     assert "secret-not-a-key" not in str(raised.value)
     assert json.dumps(str(raised.value))
+
+
+def test_rows_beyond_the_suiteql_ceiling_are_read_by_the_next_keyset_query(requests_mock) -> None:
+    # At the ceiling NetSuite says hasMore false although totalResults counts more rows.
+    capped = {**page([dict(CUSTOMER, id="7")]), "totalResults": 2}
+    rest = page([dict(CUSTOMER, id="8")])
+    requests_mock.post(SUITEQL, [{"json": capped}, {"json": rest}])
+    assert [record["id"] for record in records(tap(**TBA), "customers")] == [7, 8]
+
+
+def test_lines_beyond_one_page_are_read_by_keyset_on_transaction_and_uniquekey(
+    requests_mock,
+) -> None:
+    orders = [{"id": "100", "lastmodifieddate": "2026-03-01 09:30:00"}]
+    first = {
+        **page([{"transaction": "100", "id": "5002", "line": "2", "item": "1"}]),
+        "totalResults": 2,
+    }  # capped at the ceiling
+    second = page([{"transaction": "100", "id": "5001", "line": "1", "item": "1"}])
+    requests_mock.post(SUITEQL, [{"json": page(orders)}, {"json": first}, {"json": second}])
+    [order] = records(tap(**TBA), "sales_orders")
+    assert [line["line"] for line in order["lines"]] == [1, 2]  # sorted by line number
+    query = requests_mock.request_history[2].json()["q"]
+    assert "((tl.transaction > 100) OR (tl.transaction = 100 AND tl.uniquekey > 5002))" in query

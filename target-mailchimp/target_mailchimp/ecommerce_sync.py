@@ -305,6 +305,27 @@ class EcommerceSync:
         customers: dict[str, str | None] = {}
         events = []
         for write, (operation, result) in zip(writes, results, strict=True):
+            if (
+                stream == "customers"
+                and result.status == 400
+                and "may not be changed" in (result.detail)
+            ):
+                # Mailchimp never changes a customer's address (mailchimp/mc-magento#17):
+                # settled, so it is not retried on every run; the member moved already.
+                written[write.record_id] = write.content_hash
+                events.append(
+                    AuditEvent(
+                        stream=stream,
+                        record_key=write.record_id,
+                        source_id=write.record_id,
+                        outcome="skipped",
+                        payload_hash=write.content_hash,
+                        response_code=result.status,
+                        reason="Mailchimp keeps a customer's first email address; the audience "
+                        "member's address was changed instead",
+                    )
+                )
+                continue
             if not result.ok:
                 events.append(
                     self._failed(

@@ -222,7 +222,7 @@ class TargetMailchimp(Target):
         ),
         th.Property(
             "request_timeout",
-            th.DecimalType,
+            th.IntegerType(minimum=1),
             default=60,
             title="Request Timeout",
             description="Seconds before a request is abandoned and retried.",
@@ -237,10 +237,10 @@ class TargetMailchimp(Target):
         ),
         th.Property(
             "max_backoff_seconds",
-            th.DecimalType,
+            th.IntegerType(minimum=0),
             default=60,
             title="Max Backoff Seconds",
-            description="Longest wait between two retries.",
+            description="Longest wait between two retries, `Retry-After` included.",
         ),
     ).to_dict()
 

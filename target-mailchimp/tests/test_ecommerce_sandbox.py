@@ -375,3 +375,14 @@ def test_failed_orders_are_replayed_from_the_audit_store_without_duplicates(
         )
     assert set(shop(emulator).orders) == {"SO-1", "SO-2"}
     assert emulator.calls.count(DIRECT_ORDER_POST) == 3  # the refused one, then its replay
+
+
+def test_customer_email_change_is_settled_not_retried(emulator, run_target) -> None:
+    run_target(streams_lines(("customers", [customer(1)])))
+    moved = customer(1, email_address="moved@harborsupply.com")
+    run = run_target(streams_lines(("customers", [moved])))
+    assert run.outcomes() == {"C-1": "skipped"}
+    assert "first email address" in run.reasons()["C-1"]
+    emulator.calls.reset()
+    run_target(streams_lines(("customers", [moved])))
+    assert write_calls(emulator) == []

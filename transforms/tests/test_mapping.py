@@ -96,8 +96,9 @@ def test_customer_without_email_is_counted_and_skipped(mapping) -> None:
     assert mapping.rules["customers"][0].skip_reason == "customer has no email address"
 
 
-def test_inactive_customer_is_an_inactive_member(mapping) -> None:
-    [(_, member), _] = mapping.apply("customers", {**CUSTOMER, "isinactive": True})
+def test_inactive_customer_is_an_inactive_member_and_no_e_commerce_customer(mapping) -> None:
+    [(rule, member)] = mapping.apply("customers", {**CUSTOMER, "isinactive": True})
+    assert rule.target == "members"
     assert member["active"] is False
 
 

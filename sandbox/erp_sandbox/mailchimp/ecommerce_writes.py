@@ -74,6 +74,10 @@ def _missing_fields(items: list[dict[str, Any]], field: str, names: tuple[str, .
         raise problems.schema_invalid(errors)
 
 
+#: mailchimp/mc-magento#17; the exact detail text is not recorded (inferred).
+CUSTOMER_EMAIL_IMMUTABLE = "An email address may not be changed once a customer is created."
+
+
 class EcommerceWrites:
     """Creates and changes stores, customers, products, variants, orders and lines."""
 
@@ -194,6 +198,11 @@ class EcommerceWrites:
             shop.customers[customer_id] = customer
             self.sync_member(shop, customer, was_opted_in=None)
             return customer
+        new_email = body.get("email_address")
+        if new_email and new_email.lower() != existing.email_address.lower():
+            # mailchimp/mc-magento#17 (a Mailchimp developer): "An email address may not
+            # be changed once a customer is created"; PUT with another address is refused.
+            raise problems.bad_request(CUSTOMER_EMAIL_IMMUTABLE)
         was = existing.opt_in_status
         if "opt_in_status" in body:
             existing.opt_in_status = bool(body["opt_in_status"])
