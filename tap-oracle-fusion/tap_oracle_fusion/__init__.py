@@ -1,0 +1,1 @@
+"""Singer tap for Oracle Fusion Cloud ERP (REST)."""
