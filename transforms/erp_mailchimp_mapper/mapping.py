@@ -9,6 +9,7 @@ lookups:                      # named tables for lookup('name', key, default)
 streams:
   customers:                  # the tap's stream
     - target: members         # one of target-mailchimp's input streams
+      enabled: true           # false keeps a rule in the file without running it
       skip_when: not email    # records to leave out, counted with the reason below
       skip_reason: customer has no email address
       fields:
@@ -106,6 +107,8 @@ class Mapping:
         rules: dict[str, list[Rule]] = {}
         for source, entries in (document.get("streams") or {}).items():
             for entry in entries:
+                if entry.get("enabled", True) is False:
+                    continue  # kept in the file as a documented alternative
                 target = entry.get("target")
                 if target not in TARGET_STREAMS:
                     msg = (

@@ -234,3 +234,12 @@ def test_lines_without_an_item_are_left_out_and_missing_rates_derived(mapping) -
 def test_order_with_only_itemless_lines_is_skipped(mapping) -> None:
     lines = [{"id": 1, "line": 1, "item": None, "quantity": None, "rate": None, "amount": None}]
     assert list(mapping.apply("sales_orders", {**ORDER, "lines": lines})) == []
+
+
+def test_disabled_rules_stay_in_the_file_but_do_not_run(tmp_path) -> None:
+    path = tmp_path / "m.yml"
+    path.write_text(
+        "streams:\n  invoices:\n    - target: orders\n      enabled: false\n"
+        "      fields: {id: str(id)}\n"
+    )
+    assert Mapping.load(path).rules == {}
