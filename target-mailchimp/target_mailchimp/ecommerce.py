@@ -58,6 +58,10 @@ class InvalidRecordError(ValueError):
     """A record that cannot become the Mailchimp object it stands for."""
 
 
+class UnknownCustomerError(InvalidRecordError):
+    """An order whose customer Mailchimp does not know and cannot be created (no email)."""
+
+
 @dataclass
 class Operation:
     """One Mailchimp write for one record."""
@@ -203,6 +207,12 @@ def order_customer(record: dict[str, t.Any], *, known: bool, may_opt_in: bool) -
         raise InvalidRecordError(msg)
     if known:
         return {"id": _required_text(customer, "id", "order customer")}
+    if not customer.get("email_address"):
+        msg = (
+            f"customer {customer.get('id')!r} is unknown to Mailchimp and the order brings no "
+            "email to create it (send it in the customers stream first)"
+        )
+        raise UnknownCustomerError(msg)
     return customer_body(customer, may_opt_in=may_opt_in)
 
 

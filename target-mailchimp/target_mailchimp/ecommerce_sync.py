@@ -12,6 +12,7 @@ from target_mailchimp.ecommerce import (
     InvalidRecordError,
     LineProduct,
     Operation,
+    UnknownCustomerError,
     content_hash,
     customer_body,
     line_products,
@@ -153,6 +154,17 @@ class EcommerceSync:
                     opt_in_allowed,
                     known_customers,
                 )
+            except UnknownCustomerError as error:
+                events.append(
+                    AuditEvent(
+                        stream=stream,
+                        record_key=record_id,
+                        source_id=record_id,
+                        outcome="skipped",
+                        reason=str(error),
+                    )
+                )
+                continue
             except InvalidRecordError as error:
                 events.append(self._failed(stream, record_id, str(error), record))
                 continue

@@ -386,3 +386,19 @@ def test_customer_email_change_is_settled_not_retried(emulator, run_target) -> N
     emulator.calls.reset()
     run_target(streams_lines(("customers", [moved])))
     assert write_calls(emulator) == []
+
+
+def test_order_of_an_unknown_customer_without_email_is_skipped(emulator, run_target) -> None:
+    anonymous = order(1)
+    anonymous["customer"] = {"id": "C-404"}
+    run = run_target(streams_lines(("orders", [anonymous, order(2)])))
+    assert run.outcomes() == {"SO-1": "skipped", "SO-2": "created"}
+    assert "unknown to Mailchimp" in run.reasons()["SO-1"]
+
+
+def test_order_of_a_known_customer_needs_only_its_id(emulator, run_target) -> None:
+    bare = order(1)
+    bare["customer"] = {"id": "C-1"}
+    run = run_target(streams_lines(("customers", [customer(1)]), ("orders", [bare])))
+    assert run.outcomes()["SO-1"] == "created"
+    assert shop(emulator).orders["SO-1"].customer_id == "C-1"

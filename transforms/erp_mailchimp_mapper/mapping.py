@@ -77,6 +77,9 @@ FUNCTIONS: dict[str, t.Callable[..., t.Any]] = {
     "datetime": _datetime,
     "coalesce": lambda *values: next((v for v in values if v not in (None, "")), None),
     "join": lambda separator, values: separator.join(str(v) for v in values if v),
+    "split": lambda text, separator=None: text.split(separator) if isinstance(text, str) else [],
+    "sum": lambda values: sum(value or 0 for value in values),
+    "round": round,
 }
 
 
