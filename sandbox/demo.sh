@@ -11,7 +11,9 @@ export MELTANO_DATABASE_URI="sqlite:///$PWD/.sandbox/demo-meltano.db"
 MAILCHIMP_URL="http://127.0.0.1:8080"
 NETSUITE_URL="http://127.0.0.1:8081"
 
-erp-sandbox serve --mailchimp-port 8080 --netsuite-port 8081 > .sandbox/demo-sandbox.log 2>&1 &
+FUSION_URL="http://127.0.0.1:8082"
+erp-sandbox serve --mailchimp-port 8080 --netsuite-port 8081 --fusion-port 8082 \
+  > .sandbox/demo-sandbox.log 2>&1 &
 sandbox_pid=$!
 trap 'kill "$sandbox_pid" 2>/dev/null; wait "$sandbox_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
@@ -19,28 +21,40 @@ for _ in $(seq 1 100); do
   kill -0 "$sandbox_pid" 2>/dev/null || { cat .sandbox/demo-sandbox.log; exit 1; }
   sleep 0.2
 done
-echo "== Sandbox up: Mailchimp at $MAILCHIMP_URL, NetSuite at $NETSUITE_URL"
-echo "   (seeded NetSuite account 1234567_SB1; log in .sandbox/demo-sandbox.log)"
+echo "== Sandbox up: Mailchimp at $MAILCHIMP_URL, NetSuite at $NETSUITE_URL, Fusion at $FUSION_URL"
+echo "   (seeded ERP accounts; log in .sandbox/demo-sandbox.log)"
 
-run() {  # run(number): the job, then its summary lines
-  meltano --environment=sandbox run netsuite-to-mailchimp 2> ".sandbox/demo-run-$1.log" || {
-    tail -40 ".sandbox/demo-run-$1.log"; exit 1; }
-  grep -E "→ .*written" ".sandbox/demo-run-$1.log" | sed 's/^.*erp-mailchimp-mapper */  mapping: /'
-  grep -A 6 "summary:" ".sandbox/demo-run-$1.log" | sed 's/^.*summary:/  target-mailchimp:/' \
+run() {  # run(job, log name): the job, then its summary lines
+  meltano --environment=sandbox run "$1" 2> ".sandbox/demo-$2.log" || {
+    tail -40 ".sandbox/demo-$2.log"; exit 1; }
+  grep -E "→ .*written" ".sandbox/demo-$2.log" | sed 's/^.*erp-mailchimp-mapper */  mapping: /'
+  grep -A 6 "summary:" ".sandbox/demo-$2.log" | sed 's/^.*summary:/  target-mailchimp:/' \
     | grep -v "METRIC\|Block run\|\[info" || true
 }
 
 echo
 echo "== meltano run netsuite-to-mailchimp (first load)"
-run 1
+run netsuite-to-mailchimp netsuite-1
 
 echo
 echo "== Changing NetSuite records in the emulator"
-python sandbox/demo_changes.py "$NETSUITE_URL"
+python sandbox/demo_changes.py netsuite "$NETSUITE_URL"
 
 echo
 echo "== meltano run netsuite-to-mailchimp (incremental: only the changes move)"
-run 2
+run netsuite-to-mailchimp netsuite-2
+
+echo
+echo "== meltano run oracle-fusion-to-mailchimp (first load)"
+run oracle-fusion-to-mailchimp fusion-1
+
+echo
+echo "== Changing Oracle Fusion records in the emulator"
+python sandbox/demo_changes.py fusion "$FUSION_URL"
+
+echo
+echo "== meltano run oracle-fusion-to-mailchimp (incremental: the same member gets the new address)"
+run oracle-fusion-to-mailchimp fusion-2
 
 echo
 echo "== What landed in the emulated Mailchimp"

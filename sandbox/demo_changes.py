@@ -1,22 +1,25 @@
-"""`make demo`, step 2: change a few NetSuite records between two pipeline runs.
+"""`make demo`: change a few ERP records between two pipeline runs.
 
-One customer's email changes, another customer is deactivated, and a new sales
-order is entered, all through the NetSuite emulator's inspection API.
+`python sandbox/demo_changes.py netsuite URL`: one customer's email changes, another
+customer is deactivated, and a new sales order is entered.
+`python sandbox/demo_changes.py fusion URL`: one account's email changes and another
+account is deactivated. Both through the emulators' inspection APIs.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 import urllib.request
 
-NETSUITE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8081"
+FUSION_USER = ("sandbox.integration", "sandbox-fusion-password")  # the emulator's fake user
 
 
-def call(method: str, path: str, body: dict | None = None) -> dict:
+def _call(base: str, method: str, path: str, body: dict | None = None) -> dict:
     """One inspection-API call; returns the JSON answer."""
     request = urllib.request.Request(  # noqa: S310 - the local emulator
-        f"{NETSUITE}/_sandbox/{path}",
+        f"{base}/_sandbox/{path}",
         data=None if body is None else json.dumps(body).encode(),
         method=method,
         headers={"Content-Type": "application/json"},
@@ -25,8 +28,12 @@ def call(method: str, path: str, body: dict | None = None) -> dict:
         return json.loads(response.read() or b"{}")
 
 
-def main() -> None:
-    """Make the three changes and say what they were."""
+def change_netsuite(base: str) -> None:
+    """An email change, a deactivation and a new order in NetSuite."""
+
+    def call(method: str, path: str, body: dict | None = None) -> dict:
+        return _call(base, method, path, body)
+
     customers = []
     for key in range(1001, 1100):  # the seed numbers customers from 1001
         record = call("GET", f"records/customer/{key}")
@@ -73,5 +80,23 @@ def main() -> None:
     print(f"   new order:     {order['id']} (SO-DEMO-1) for {buyer['email']}")
 
 
+def change_fusion(base: str) -> None:
+    """An email change and a deactivation in Oracle Fusion."""
+    credentials = base64.b64encode(":".join(FUSION_USER).encode()).decode()
+    request = urllib.request.Request(  # noqa: S310 - the local emulator
+        f"{base}/crmRestApi/resources/11.13.18.05/accounts?limit=50&onlyData=true",
+        headers={"Authorization": f"Basic {credentials}"},
+    )
+    with urllib.request.urlopen(request) as response:  # noqa: S310
+        accounts = json.loads(response.read())["items"]
+    active = [a for a in accounts if a.get("EmailAddress") and a.get("Status") == "A"]
+    moved, leaving = active[0], active[1]
+    new_email = f"new.{moved['EmailAddress']}"
+    _call(base, "PATCH", f"records/accounts/{moved['PartyNumber']}", {"EmailAddress": new_email})
+    _call(base, "PATCH", f"records/accounts/{leaving['PartyNumber']}", {"Status": "I"})
+    print(f"   email changed: {moved['EmailAddress']} -> {new_email}")
+    print(f"   deactivated:   {leaving['EmailAddress']}")
+
+
 if __name__ == "__main__":
-    main()
+    {"netsuite": change_netsuite, "fusion": change_fusion}[sys.argv[1]](sys.argv[2])

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
 import subprocess
+import threading
+import time
 import typing as t
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +21,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 SAMPLES = PROJECT / "sandbox" / "samples"
 
 if t.TYPE_CHECKING:
+    from erp_sandbox.fusion import FusionEmulator
     from erp_sandbox.mailchimp import MailchimpEmulator
     from erp_sandbox.netsuite import NetSuiteEmulator
 
@@ -37,7 +42,10 @@ class MeltanoResult:
 
 @pytest.fixture
 def meltano(
-    mailchimp_emulator: MailchimpEmulator, netsuite_emulator: NetSuiteEmulator, tmp_path: Path
+    mailchimp_emulator: MailchimpEmulator,
+    netsuite_emulator: NetSuiteEmulator,
+    fusion_emulator: FusionEmulator,
+    tmp_path: Path,
 ) -> t.Callable[..., MeltanoResult]:
     """Run `meltano --environment=sandbox …` against this session's emulators.
 
@@ -49,6 +57,8 @@ def meltano(
         "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
         "TARGET_MAILCHIMP_BASE_URL": mailchimp_emulator.api_root,
         "TAP_NETSUITE_BASE_URL": netsuite_emulator.base_url,
+        "TAP_ORACLE_FUSION_BASE_URL": fusion_emulator.base_url,
+        "TAP_ORACLE_FUSION_TOKEN_URL": fusion_emulator.token_url,
         "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
         "TARGET_MAILCHIMP_AUDIT_DATABASE_URL": f"sqlite:///{tmp_path / 'audit.db'}",
         "TARGET_MAILCHIMP_MAX_BACKOFF_SECONDS": "0",
@@ -71,3 +81,52 @@ def meltano(
         return result
 
     return run
+
+
+@contextlib.contextmanager
+def tokens_revoked_after(emulator: t.Any, route: str, calls: int) -> t.Iterator[None]:
+    """Revoke the emulator's access tokens once `route` has served `calls` calls.
+
+    A token that dies mid-run, as a real one may: the tap must renew it and carry on.
+    """
+    done = threading.Event()
+
+    def watch() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not done.is_set():
+            if emulator.calls.count(route) >= calls:
+                emulator.revoke_tokens()
+                return
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+
+
+STORE = "erp-sandbox-store"  # the sandbox environment's store_id
+
+
+def members(mailchimp: MailchimpEmulator) -> dict[str, t.Any]:
+    """Members of the sandbox audience by lowercase address."""
+    with mailchimp.store.lock:
+        members = mailchimp.store.lists[mailchimp.default_list_id].members
+        return {member.email_address.lower(): member for member in members.values()}
+
+
+def shop(mailchimp: MailchimpEmulator) -> t.Any:
+    """The sandbox e-commerce store as the emulator holds it."""
+    with mailchimp.store.lock:
+        return mailchimp.store.ecommerce[STORE]
+
+
+def bookmarks(meltano: t.Callable[..., MeltanoResult], tap: str = "tap-netsuite") -> dict:
+    """The Singer bookmarks Meltano holds for a tap's pipeline."""
+    state_ids = meltano("state", "list").stdout.split()
+    [state_id] = [name for name in state_ids if tap in name]
+    state = json.loads(meltano("state", "get", state_id).stdout)
+    return state["singer_state"]["bookmarks"]

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import threading
-import time
 import typing as t
 
 import pytest
 
+from tests.conftest import bookmarks, members, shop, tokens_revoked_after
+
 if t.TYPE_CHECKING:
-    from erp_sandbox.mailchimp import MailchimpEmulator
     from erp_sandbox.netsuite import NetSuiteEmulator
 
-STORE = "erp-sandbox-store"
 SUITEQL = "POST /services/rest/query/v1/suiteql"
 TOKEN = "POST /services/rest/auth/oauth2/v1/token"
 
@@ -22,42 +19,11 @@ def netsuite_rows(netsuite: NetSuiteEmulator, sql: str) -> list[tuple]:
     return [tuple(row) for row in netsuite.db.fetch(sql)]
 
 
-def members(mailchimp: MailchimpEmulator) -> dict[str, dict]:
-    with mailchimp.store.lock:
-        members = mailchimp.store.lists[mailchimp.default_list_id].members
-        return {member.email_address.lower(): member for member in members.values()}
-
-
-def shop(mailchimp: MailchimpEmulator):
-    with mailchimp.store.lock:
-        return mailchimp.store.ecommerce[STORE]
-
-
-def bookmarks(meltano) -> dict[str, t.Any]:
-    state_ids = meltano("state", "list").stdout.split()
-    [state_id] = [name for name in state_ids if "tap-netsuite" in name]
-    state = json.loads(meltano("state", "get", state_id).stdout)
-    return state["singer_state"]["bookmarks"]
-
-
 @pytest.fixture
 def revoke_tokens_mid_run(netsuite_emulator):
-    """Revoke NetSuite's bearer once the run has made a few SuiteQL calls."""
-    done = threading.Event()
-
-    def watch() -> None:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not done.is_set():
-            if netsuite_emulator.calls.count(SUITEQL) >= 3:
-                netsuite_emulator.revoke_tokens()
-                return
-            time.sleep(0.01)
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    yield
-    done.set()
-    watcher.join()
+    """NetSuite's bearer dies after a few SuiteQL calls."""
+    with tokens_revoked_after(netsuite_emulator, SUITEQL, 3):
+        yield
 
 
 def test_first_run_lands_everything_past_the_row_ceiling_and_through_a_token_expiry(

@@ -17,6 +17,7 @@ from erp_sandbox.server import ServedApp, serve_until_signalled
 
 DEFAULT_MAILCHIMP_URL = os.environ.get("ERP_SANDBOX_MAILCHIMP_URL", "http://127.0.0.1:8080")
 DEFAULT_NETSUITE_URL = os.environ.get("ERP_SANDBOX_NETSUITE_URL", "http://127.0.0.1:8081")
+DEFAULT_FUSION_URL = os.environ.get("ERP_SANDBOX_FUSION_URL", "http://127.0.0.1:8082")
 SAMPLE_SIZE = 5
 
 
@@ -40,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=8081,
         help="port of the NetSuite emulator (default %(default)s; 0 = any)",
+    )
+    serve.add_argument(
+        "--fusion-port",
+        type=int,
+        default=8082,
+        help="port of the Oracle Fusion emulator (default %(default)s; 0 = any)",
     )
     serve.add_argument(
         "--seed-file", type=Path, help="JSON seed document applied at start and after every reset"
@@ -82,6 +89,12 @@ def _parser() -> argparse.ArgumentParser:
                 help="base URL of the NetSuite emulator (default %(default)s; "
                 "env ERP_SANDBOX_NETSUITE_URL)",
             )
+            command.add_argument(
+                "--fusion-url",
+                default=DEFAULT_FUSION_URL,
+                help="base URL of the Oracle Fusion emulator (default %(default)s; "
+                "env ERP_SANDBOX_FUSION_URL)",
+            )
     return parser
 
 
@@ -95,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             status = _summary(args.mailchimp_url, as_json=args.json)
             if not args.json:
                 print(netsuite_summary_line(args.netsuite_url))
+                print(fusion_summary_line(args.fusion_url))
             return status
         return _reset(args.mailchimp_url)
     except (urllib.error.URLError, OSError) as exc:
@@ -103,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from erp_sandbox.fusion import FusionEmulator
     from erp_sandbox.mailchimp import MailchimpEmulator
     from erp_sandbox.netsuite import NetSuiteEmulator
 
@@ -118,6 +133,7 @@ def _serve(args: argparse.Namespace) -> int:
     )
 
     netsuite = NetSuiteEmulator(host=args.host, port=args.netsuite_port, fault_seed=args.fault_seed)
+    fusion = FusionEmulator(host=args.host, port=args.fusion_port, fault_seed=args.fault_seed)
 
     def ready(bound: list[tuple[ServedApp, int]]) -> None:
         for served, port in bound:
@@ -128,6 +144,14 @@ def _serve(args: argparse.Namespace) -> int:
                     f"client id {netsuite.client_id}, certificates {netsuite.rsa_certificate_id}"
                     f"/{netsuite.ec_certificate_id}, TBA {netsuite.consumer_key}/"
                     f"{netsuite.token_id}, inspection {base}/_sandbox/state)",
+                    flush=True,
+                )
+                continue
+            if served.name == "fusion":
+                print(
+                    f"erp-sandbox: fusion ready at {base} (token URL {base}/oauth2/v1/token, "
+                    f"client {fusion.client_id}, user {fusion.username}, "
+                    f"inspection {base}/_sandbox/state)",
                     flush=True,
                 )
                 continue
@@ -143,6 +167,7 @@ def _serve(args: argparse.Namespace) -> int:
         [
             ServedApp("mailchimp", mailchimp.app, args.host, args.mailchimp_port),
             ServedApp("netsuite", netsuite.app, args.host, args.netsuite_port),
+            ServedApp("fusion", fusion.app, args.host, args.fusion_port),
         ],
         ready,
     )
@@ -177,6 +202,22 @@ def netsuite_summary_line(base_url: str) -> str:
         f"{counts['customer']} customers, {counts['item']} items, "
         f"{counts['transaction']} transactions, {counts['deletedrecord']} deleted records; "
         f"API calls {calls['total']}"
+    )
+
+
+def fusion_summary_line(base_url: str) -> str:
+    """One line about the emulated Oracle Fusion pod, or why there is none."""
+    base = base_url.rstrip("/")
+    try:
+        state = _fetch(base + "/_sandbox/state")
+        calls = _fetch(base + "/_sandbox/calls")
+    except (urllib.error.URLError, OSError, ValueError):
+        return f"Oracle Fusion sandbox at {base}: not reachable"
+    counts = state["counts"]
+    return (
+        f"Oracle Fusion sandbox at {base}: {counts['accounts']} accounts, "
+        f"{counts['salesOrdersForOrderHub']} sales orders ({counts['lines']} lines), "
+        f"{counts['receivablesInvoices']} invoices; API calls {calls['total']}"
     )
 
 

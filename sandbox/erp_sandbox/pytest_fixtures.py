@@ -4,8 +4,9 @@ Enable them in a ``conftest.py`` with::
 
     pytest_plugins = ["erp_sandbox.pytest_fixtures"]
 
-One emulator of each kind serves the whole session; ``mailchimp_emulator`` and
-``netsuite_emulator`` reset theirs (state, call log, faults, …) before each test.
+One emulator of each kind serves the whole session; ``mailchimp_emulator``,
+``netsuite_emulator`` and ``fusion_emulator`` reset theirs (state, call log, faults,
+…) before each test.
 ``mailchimp_api`` is a ``requests.Session`` whose relative URLs start at ``…/3.0`` and
 that sends the API key.
 """
@@ -20,6 +21,7 @@ import pytest
 if TYPE_CHECKING:
     import requests
 
+    from erp_sandbox.fusion import FusionEmulator
     from erp_sandbox.mailchimp import MailchimpEmulator
     from erp_sandbox.netsuite import NetSuiteEmulator
 
@@ -89,3 +91,24 @@ def netsuite_emulator(netsuite_emulator_server: NetSuiteEmulator) -> NetSuiteEmu
     faults or tokens, clock unfrozen."""
     netsuite_emulator_server.reset(restore_settings=True)
     return netsuite_emulator_server
+
+
+@pytest.fixture(scope="session")
+def fusion_emulator_server() -> Iterator[FusionEmulator]:
+    """One Oracle Fusion emulator (default seed) for the whole test session, on a free
+    port."""
+    from erp_sandbox.fusion import FusionEmulator
+
+    emulator = FusionEmulator(port=0).start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture
+def fusion_emulator(fusion_emulator_server: FusionEmulator) -> FusionEmulator:
+    """The session's Fusion emulator, back to its starting data and settings: no calls,
+    faults or tokens, clock unfrozen."""
+    fusion_emulator_server.reset(restore_settings=True)
+    return fusion_emulator_server

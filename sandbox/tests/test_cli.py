@@ -41,6 +41,8 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
             "0",
             "--netsuite-port",
             "0",
+            "--fusion-port",
+            "0",
             "--seed-file",
             str(seed_file),
         ],
@@ -51,6 +53,7 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
     assert process.stdout is not None
     base = ""
     netsuite_bases: list[str] = []
+    fusion_bases: list[str] = []
     for line in process.stdout:
         found = re.search(r"mailchimp ready at (http://127\.0\.0\.1:\d+)", line)
         if found:
@@ -58,11 +61,15 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
         netsuite = re.search(r"netsuite ready at (http://127\.0\.0\.1:\d+)", line)
         if netsuite:
             netsuite_bases.append(netsuite.group(1))
+        fusion = re.search(r"fusion ready at (http://127\.0\.0\.1:\d+)", line)
+        if fusion:
+            fusion_bases.append(fusion.group(1))
         if "ready; stop with" in line:
             break
     try:
         assert base, "the server never said it was ready"
         assert netsuite_bases, "the NetSuite emulator never said it was ready"
+        assert fusion_bases, "the Fusion emulator never said it was ready"
         yield process, base
     finally:
         if process.poll() is None:

@@ -9,7 +9,7 @@ from functools import cached_property
 from http import HTTPStatus
 
 import requests
-from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.pagination import BaseAPIPaginator
 from singer_sdk.streams import RESTStream
 
@@ -139,19 +139,14 @@ class FusionStream(RESTStream[list[t.Any] | None]):
         return schema
 
     def describe(self) -> dict[str, t.Any]:
-        """`GET <resource>/describe`: the resource's part of the ADF describe document."""
-        response = self.requests_session.send(
-            self.authenticator(
-                self.build_prepared_request(
-                    method="GET",
-                    url=f"{self.url_base}{self.path}/describe",
-                    headers=self.http_headers,
-                )
-            ),
-            timeout=self.timeout,
+        """`GET <resource>/describe`: the resource's part of the ADF describe document.
+
+        Sent like any request: retried on 429/5xx, and a rejected bearer is renewed.
+        """
+        prepared = self.build_prepared_request(
+            method="GET", url=f"{self.url_base}{self.path}/describe", headers=self.http_headers
         )
-        if response.status_code >= HTTPStatus.BAD_REQUEST:
-            raise FatalAPIError(self.response_error_message(response))
+        response = self.request_decorator(self._request)(prepared, None)
         resources = response.json().get("Resources") or {}
         return next(iter(resources.values()), {})
 

@@ -67,7 +67,7 @@ def test_customer_with_email_becomes_a_member_and_an_e_commerce_customer(mapping
     outputs = {rule.target: record for rule, record in mapping.apply("customers", CUSTOMER)}
     assert outputs["members"] == {
         "email_address": "ops@acme-trading.com",
-        "source_id": "7",
+        "source_id": "netsuite:7",
         "active": True,
         "updated_at": "2026-03-01T17:30:00+00:00",
         "merge_fields": {
