@@ -1,0 +1,145 @@
+"""Acumatica authentication: OAuth 2.0 (password or refresh grant) or a cookie session."""
+
+from __future__ import annotations
+
+import logging
+import typing as t
+
+import requests
+from singer_sdk.authenticators import APIAuthenticatorBase, OAuthAuthenticator
+
+LOGGER = logging.getLogger("tap_acumatica.auth")
+SCOPE = "api offline_access"
+
+
+class AcumaticaOAuth(OAuthAuthenticator):
+    """OAuth 2.0 at `{base_url}/identity/connect/token`, one token for every stream.
+
+    Acumatica offers no client-credentials flow: the resource-owner password grant
+    (or a refresh token) is used. Refresh tokens rotate: the newest one is kept.
+    """
+
+    def __init__(
+        self,
+        *,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        username: str | None = None,
+        password: str | None = None,
+        refresh_token: str | None = None,
+    ) -> None:
+        super().__init__(
+            auth_endpoint=token_url,
+            oauth_scopes=SCOPE,
+            client_id=client_id,
+            client_secret=client_secret,
+        )
+        self._username = username
+        self._password = password
+        self.refresh_token = refresh_token
+
+    @property
+    def oauth_request_body(self) -> dict[str, t.Any]:
+        """A refresh grant when a refresh token is held, else the password grant."""
+        credentials = {"client_id": self.client_id, "client_secret": self.client_secret}
+        if self.refresh_token:
+            return {
+                "grant_type": "refresh_token",
+                "refresh_token": self.refresh_token,
+                **credentials,
+            }
+        return {
+            "grant_type": "password",
+            "username": self._username,
+            "password": self._password,
+            "scope": SCOPE,
+            **credentials,
+        }
+
+    def update_access_token(self) -> None:
+        """Get a token; fall back to the password grant if the refresh token is refused."""
+        try:
+            self._request_token()
+        except RuntimeError:
+            if not (self.refresh_token and self._username and self._password):
+                raise
+            LOGGER.info("Refresh token refused: signing in with the password grant")
+            self.refresh_token = None
+            self._request_token()
+
+    def _request_token(self) -> None:
+        super().update_access_token()
+
+    def invalidate(self) -> None:
+        """Forget the access token: the next request gets a new one."""
+        self.last_refreshed = None
+
+    def close(self) -> None:
+        """Nothing to sign out: `api offline_access` sessions need no logout."""
+
+
+class AcumaticaCookieSession(APIAuthenticatorBase):
+    """Cookie login (`/entity/auth/login`), always ended by `/entity/auth/logout`.
+
+    Every open session counts against the licence's API user limit, so the tap
+    logs out at the end of every run, a failed one included.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        username: str,
+        password: str,
+        tenant: str | None = None,
+        branch: str | None = None,
+        timeout: float = 60,
+    ) -> None:
+        super().__init__()
+        self.base_url = base_url.rstrip("/")
+        self._login = {"name": username, "password": password, "tenant": tenant, "branch": branch}
+        self._session = requests.Session()
+        self._timeout = timeout
+        self.logged_in = False
+
+    def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Attach the session cookies, logging in on first use."""
+        if not self.logged_in:
+            self.login()
+        request.prepare_cookies(self._session.cookies)
+        return request
+
+    def login(self) -> None:
+        """Open a session; a 429 means the licence's API user limit is reached."""
+        body = {key: value for key, value in self._login.items() if value}
+        response = self._session.post(
+            f"{self.base_url}/entity/auth/login", json=body, timeout=self._timeout
+        )
+        if response.status_code == 429:
+            msg = (
+                "Acumatica refused the login: the licence's API user limit is reached "
+                "(API Login Limit). Sessions left open by other clients count too."
+            )
+            raise RuntimeError(msg)
+        if not response.ok:
+            msg = (
+                f"Acumatica login failed ({response.status_code}): check username, password "
+                "and tenant."
+            )
+            raise RuntimeError(msg)
+        self.logged_in = True
+
+    def invalidate(self) -> None:
+        """The session expired: log in again on the next request."""
+        self.logged_in = False
+
+    def close(self) -> None:
+        """Log out, so the session stops counting against the licence."""
+        if not self.logged_in:
+            return
+        try:
+            self._session.post(f"{self.base_url}/entity/auth/logout", timeout=self._timeout)
+        finally:
+            self.logged_in = False
+            self._session.cookies.clear()
