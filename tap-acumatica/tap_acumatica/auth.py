@@ -128,6 +128,7 @@ class AcumaticaCookieSession(APIAuthenticatorBase):
                 "and tenant."
             )
             raise RuntimeError(msg)
+        self._session.cookies.update(response.cookies)
         self.logged_in = True
 
     def invalidate(self) -> None:

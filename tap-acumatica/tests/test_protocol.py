@@ -1,0 +1,223 @@
+"""Protocol details of tap-acumatica, against requests-mock."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import typing as t
+import urllib.parse
+
+import pytest
+
+from tap_acumatica.client import RequestPacer, unwrap
+from tap_acumatica.tap import TapAcumatica
+
+BASE = "https://erp.acme-distribution.com/AcumaticaERP"
+ENTITY = f"{BASE}/entity/Default/23.200.001"
+TOKEN = f"{BASE}/identity/connect/token"
+OAUTH = {
+    "client_id": "7f2c1e0a-1111-2222-3333-444455556666@Company",
+    "client_secret": "cs",
+    "username": "integration",
+    "password": "pw",
+}
+COOKIE = {"auth_method": "cookie", "username": "integration", "password": "pw", "tenant": "Company"}
+ENDPOINTS = {
+    "endpoints": [
+        {"name": "Default", "version": v, "href": "…"} for v in ("22.200.001", "23.200.001")
+    ]
+}
+
+
+def tap(**config: t.Any) -> TapAcumatica:
+    return TapAcumatica(
+        config={"base_url": BASE, "start_date": "2026-01-01T00:00:00Z", "page_size": 2, **config},
+        validate_config=True,
+    )
+
+
+def sync(tap_instance: TapAcumatica) -> list[dict[str, t.Any]]:
+    """Run the tap as Meltano would (endpoint check, every stream, logout)."""
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        tap_instance.sync_all()
+    return [json.loads(line) for line in output.getvalue().splitlines()]
+
+
+def records(messages: list[dict], stream: str) -> list[dict]:
+    return [m["record"] for m in messages if m["type"] == "RECORD" and m["stream"] == stream]
+
+
+def customer(number: int) -> dict[str, t.Any]:
+    return {
+        "id": f"0000-{number}",
+        "rowNumber": number,
+        "note": {"value": None},
+        "CustomerID": {"value": f"C{number:05d}"},
+        "CustomerName": {"value": "Acme"},
+        "Status": {"value": "Active"},
+        "LastModifiedDateTime": {"value": "2026-03-01T09:30:00.123+00:00"},
+        "MainContact": {
+            "id": "x",
+            "rowNumber": 1,
+            "Email": {"value": "ops@acme-trading.com"},
+            "Address": {"City": {"value": "Leeds"}},
+        },
+        "custom": {"Document": {"UsrSegment": {"type": "CustomStringField", "value": "Wholesale"}}},
+        "_links": {"self": "/entity/…"},
+    }
+
+
+@pytest.fixture
+def instance(requests_mock) -> None:
+    requests_mock.get(f"{BASE}/entity/", json=ENDPOINTS)
+    requests_mock.post(
+        TOKEN,
+        json={
+            "access_token": "t1",
+            "expires_in": 3600,
+            "token_type": "Bearer",
+            "refresh_token": "r1",
+        },
+    )
+    for entity in ("Customer", "Contact", "SalesInvoice", "StockItem"):
+        requests_mock.get(f"{ENTITY}/{entity}", json=[])
+
+
+def test_value_wrappers_links_and_custom_fields_are_unwrapped() -> None:
+    assert unwrap(customer(1)) == {
+        "id": "0000-1",
+        "note": None,
+        "CustomerID": "C00001",
+        "CustomerName": "Acme",
+        "Status": "Active",
+        "LastModifiedDateTime": "2026-03-01T09:30:00.123+00:00",
+        "MainContact": {"id": "x", "Email": "ops@acme-trading.com", "Address": {"City": "Leeds"}},
+        "custom": {"Document": {"UsrSegment": "Wholesale"}},
+    }
+
+
+def test_pages_by_skip_and_top_until_a_short_page(requests_mock, instance) -> None:
+    requests_mock.get(
+        f"{ENTITY}/Customer", [{"json": [customer(1), customer(2)]}, {"json": [customer(3)]}]
+    )
+    found = records(sync(tap(**OAUTH)), "customers")
+    assert [r["CustomerID"] for r in found] == ["C00001", "C00002", "C00003"]
+    skips = [r.qs["$skip"] for r in requests_mock.request_history if r.path.endswith("/customer")]
+    assert skips == [["0"], ["2"]]
+
+
+def test_filter_is_datetimeoffset_encoded_once_and_links_are_expanded(
+    requests_mock, instance
+) -> None:
+    sync(tap(**OAUTH))
+    [request] = [r for r in requests_mock.request_history if r.path.endswith("/customer")]
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(request.url).query)
+    assert query["$filter"] == [
+        "LastModifiedDateTime gt datetimeoffset'2026-01-01T00:00:00.000+00:00'"
+    ]
+    assert query["$expand"] == [
+        "MainContact,MainContact/Address,BillingContact,BillingContact/Address"
+    ]
+    assert "%2B00%3A00" in request.url  # once, not twice (%252B)
+
+
+def test_only_released_invoices_are_asked_for(requests_mock, instance) -> None:
+    sync(tap(**OAUTH))
+    [request] = [r for r in requests_mock.request_history if r.path.endswith("/salesinvoice")]
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(request.url).query)
+    assert query["$filter"][0].startswith("(Status eq 'Open' or Status eq 'Closed') and ")
+    assert query["$expand"] == ["Details"]
+
+
+def test_endpoint_22_has_no_invoice_last_modified_field_so_invoices_are_read_whole(
+    requests_mock,
+) -> None:
+    requests_mock.get(f"{BASE}/entity/", json=ENDPOINTS)
+    netsuite_22 = tap(endpoint_version="22.200.001", **OAUTH)
+    invoices = netsuite_22.streams["sales_invoices"]
+    assert invoices.replication_key is None
+    assert "LastModifiedDateTime" not in invoices.schema["properties"]
+    assert "Email" not in netsuite_22.streams["customers"].schema["properties"]  # from 23 on
+    assert "Email" in tap(**OAUTH).streams["customers"].schema["properties"]
+
+
+def test_an_endpoint_version_the_instance_lacks_stops_with_the_offered_ones(
+    requests_mock, instance
+) -> None:
+    with pytest.raises(
+        Exception,
+        match=r"does not offer endpoint Default 24\.200\.001.*"
+        r"Default 22\.200\.001, Default 23\.200\.001",
+    ):
+        sync(tap(endpoint_version="24.200.001", **OAUTH))
+    assert not [r for r in requests_mock.request_history if "/Default/" in r.url]
+
+
+def test_password_grant_then_one_token_for_every_stream(requests_mock, instance) -> None:
+    sync(tap(**OAUTH))
+    token_calls = [r for r in requests_mock.request_history if r.url == TOKEN]
+    assert len(token_calls) == 1
+    form = urllib.parse.parse_qs(token_calls[0].text)
+    assert form["grant_type"] == ["password"]
+    assert form["scope"] == ["api offline_access"]
+    assert form["client_id"] == [OAUTH["client_id"]]
+
+
+def test_refresh_token_grant_when_configured(requests_mock, instance) -> None:
+    sync(tap(client_id=OAUTH["client_id"], client_secret="cs", refresh_token="r0"))
+    [call] = [r for r in requests_mock.request_history if r.url == TOKEN]
+    assert urllib.parse.parse_qs(call.text)["grant_type"] == ["refresh_token"]
+
+
+def test_cookie_session_is_logged_out_after_a_run(requests_mock, instance) -> None:
+    requests_mock.post(
+        f"{BASE}/entity/auth/login",
+        status_code=204,
+        headers={"Set-Cookie": "ASP.NET_SessionId=abc; path=/"},
+    )
+    requests_mock.post(f"{BASE}/entity/auth/logout", status_code=204)
+    sync(tap(**COOKIE))
+    paths = [r.path for r in requests_mock.request_history]
+    assert paths.count("/acumaticaerp/entity/auth/login") == 1
+    assert paths[-1] == "/acumaticaerp/entity/auth/logout"
+    [entity_call] = [r for r in requests_mock.request_history if r.path.endswith("/customer")]
+    assert "ASP.NET_SessionId=abc" in entity_call.headers["Cookie"]
+
+
+def test_cookie_session_is_logged_out_after_a_failure_too(requests_mock, instance) -> None:
+    requests_mock.post(
+        f"{BASE}/entity/auth/login",
+        status_code=204,
+        headers={"Set-Cookie": "ASP.NET_SessionId=abc; path=/"},
+    )
+    requests_mock.post(f"{BASE}/entity/auth/logout", status_code=204)
+    requests_mock.get(
+        f"{ENTITY}/Customer",
+        status_code=400,
+        json={"message": "An error has occurred.", "exceptionMessage": "Invalid filter."},
+    )
+    with pytest.raises(Exception, match="Invalid filter"):
+        sync(tap(**COOKIE))
+    assert requests_mock.request_history[-1].path == "/acumaticaerp/entity/auth/logout"
+
+
+def test_login_limit_is_explained(requests_mock, instance) -> None:
+    requests_mock.post(
+        f"{BASE}/entity/auth/login", status_code=429, json={"message": "API Login Limit"}
+    )
+    with pytest.raises(RuntimeError, match="API user limit"):
+        sync(tap(**COOKIE))
+
+
+def test_pacer_spaces_requests_below_the_licence_limit(monkeypatch) -> None:
+    clock = [100.0]
+    slept: list[float] = []
+    monkeypatch.setattr("tap_acumatica.client.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("tap_acumatica.client.time.sleep", slept.append)
+    pacer = RequestPacer(per_minute=120)
+    for _ in range(3):
+        pacer.wait()
+    assert slept == [0.5, 1.0]
+    RequestPacer(per_minute=None).wait()  # no limit: no wait
