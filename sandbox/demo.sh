@@ -12,7 +12,9 @@ MAILCHIMP_URL="http://127.0.0.1:8080"
 NETSUITE_URL="http://127.0.0.1:8081"
 
 FUSION_URL="http://127.0.0.1:8082"
+ACUMATICA_URL="http://127.0.0.1:8083"
 erp-sandbox serve --mailchimp-port 8080 --netsuite-port 8081 --fusion-port 8082 \
+  --acumatica-port 8083 \
   > .sandbox/demo-sandbox.log 2>&1 &
 sandbox_pid=$!
 trap 'kill "$sandbox_pid" 2>/dev/null; wait "$sandbox_pid" 2>/dev/null || true' EXIT
@@ -21,7 +23,8 @@ for _ in $(seq 1 100); do
   kill -0 "$sandbox_pid" 2>/dev/null || { cat .sandbox/demo-sandbox.log; exit 1; }
   sleep 0.2
 done
-echo "== Sandbox up: Mailchimp at $MAILCHIMP_URL, NetSuite at $NETSUITE_URL, Fusion at $FUSION_URL"
+echo "== Sandbox up: Mailchimp $MAILCHIMP_URL, NetSuite $NETSUITE_URL, Fusion $FUSION_URL,"
+echo "   Acumatica $ACUMATICA_URL"
 echo "   (seeded ERP accounts; log in .sandbox/demo-sandbox.log)"
 
 run() {  # run(job, log name): the job, then its summary lines
@@ -55,6 +58,18 @@ python sandbox/demo_changes.py fusion "$FUSION_URL"
 echo
 echo "== meltano run oracle-fusion-to-mailchimp (incremental: the same member gets the new address)"
 run oracle-fusion-to-mailchimp fusion-2
+
+echo
+echo "== meltano run acumatica-to-mailchimp (first load)"
+run acumatica-to-mailchimp acumatica-1
+
+echo
+echo "== Changing an Acumatica contact in the emulator"
+python sandbox/demo_changes.py acumatica "$ACUMATICA_URL"
+
+echo
+echo "== meltano run acumatica-to-mailchimp (incremental: the contact is unsubscribed)"
+run acumatica-to-mailchimp acumatica-2
 
 echo
 echo "== What landed in the emulated Mailchimp"

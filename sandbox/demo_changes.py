@@ -3,7 +3,9 @@
 `python sandbox/demo_changes.py netsuite URL`: one customer's email changes, another
 customer is deactivated, and a new sales order is entered.
 `python sandbox/demo_changes.py fusion URL`: one account's email changes and another
-account is deactivated. Both through the emulators' inspection APIs.
+account is deactivated.
+`python sandbox/demo_changes.py acumatica URL`: a contact asks for no more marketing.
+All through the emulators' inspection APIs.
 """
 
 from __future__ import annotations
@@ -98,5 +100,21 @@ def change_fusion(base: str) -> None:
     print(f"   deactivated:   {leaving['EmailAddress']}")
 
 
+def change_acumatica(base: str) -> None:
+    """A contact sets NoMarketing in Acumatica."""
+    for contact_id in range(100001, 100100):  # the seed numbers contacts from 100001
+        contact = _call(base, "GET", f"records/Contact/{contact_id}")
+        flags = ("DoNotEmail", "NoMarketing", "NoMassMail")
+        if _plain(contact.get("Email")) and not any(_plain(contact.get(f)) for f in flags):
+            break
+    _call(base, "PATCH", f"records/Contact/{contact_id}", {"NoMarketing": True})
+    print(f"   no marketing:  {_plain(contact['Email'])}")
+
+
+def _plain(value: object) -> object:
+    return value.get("value") if isinstance(value, dict) else value
+
+
 if __name__ == "__main__":
-    {"netsuite": change_netsuite, "fusion": change_fusion}[sys.argv[1]](sys.argv[2])
+    changes = {"netsuite": change_netsuite, "fusion": change_fusion, "acumatica": change_acumatica}
+    changes[sys.argv[1]](sys.argv[2])

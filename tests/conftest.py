@@ -21,6 +21,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 SAMPLES = PROJECT / "sandbox" / "samples"
 
 if t.TYPE_CHECKING:
+    from erp_sandbox.acumatica import AcumaticaEmulator
     from erp_sandbox.fusion import FusionEmulator
     from erp_sandbox.mailchimp import MailchimpEmulator
     from erp_sandbox.netsuite import NetSuiteEmulator
@@ -45,6 +46,7 @@ def meltano(
     mailchimp_emulator: MailchimpEmulator,
     netsuite_emulator: NetSuiteEmulator,
     fusion_emulator: FusionEmulator,
+    acumatica_emulator: AcumaticaEmulator,
     tmp_path: Path,
 ) -> t.Callable[..., MeltanoResult]:
     """Run `meltano --environment=sandbox …` against this session's emulators.
@@ -52,23 +54,29 @@ def meltano(
     State lives in a database of the test's own, so every test starts with no bookmarks.
     """
     executable = shutil.which("meltano", path=str(Path(os.sys.executable).parent)) or "meltano"
-    env = {
+    base_env = {
         **os.environ,
         "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
         "TARGET_MAILCHIMP_BASE_URL": mailchimp_emulator.api_root,
         "TAP_NETSUITE_BASE_URL": netsuite_emulator.base_url,
         "TAP_ORACLE_FUSION_BASE_URL": fusion_emulator.base_url,
         "TAP_ORACLE_FUSION_TOKEN_URL": fusion_emulator.token_url,
+        "TAP_ACUMATICA_BASE_URL": acumatica_emulator.base_url,
         "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
         "TARGET_MAILCHIMP_AUDIT_DATABASE_URL": f"sqlite:///{tmp_path / 'audit.db'}",
         "TARGET_MAILCHIMP_MAX_BACKOFF_SECONDS": "0",
     }
 
-    def run(*args: str, stdin: str | None = None, check: bool = True) -> MeltanoResult:
+    def run(
+        *args: str,
+        stdin: str | None = None,
+        check: bool = True,
+        env: dict[str, str] | None = None,
+    ) -> MeltanoResult:
         completed = subprocess.run(
             [executable, "--environment=sandbox", *args],
             cwd=PROJECT,
-            env=env,
+            env={**base_env, **(env or {})},
             input=stdin,
             capture_output=True,
             text=True,

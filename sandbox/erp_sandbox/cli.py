@@ -18,6 +18,9 @@ from erp_sandbox.server import ServedApp, serve_until_signalled
 DEFAULT_MAILCHIMP_URL = os.environ.get("ERP_SANDBOX_MAILCHIMP_URL", "http://127.0.0.1:8080")
 DEFAULT_NETSUITE_URL = os.environ.get("ERP_SANDBOX_NETSUITE_URL", "http://127.0.0.1:8081")
 DEFAULT_FUSION_URL = os.environ.get("ERP_SANDBOX_FUSION_URL", "http://127.0.0.1:8082")
+DEFAULT_ACUMATICA_URL = os.environ.get(
+    "ERP_SANDBOX_ACUMATICA_URL", "http://127.0.0.1:8083/AcumaticaERP"
+)
 SAMPLE_SIZE = 5
 
 
@@ -47,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=8082,
         help="port of the Oracle Fusion emulator (default %(default)s; 0 = any)",
+    )
+    serve.add_argument(
+        "--acumatica-port",
+        type=int,
+        default=8083,
+        help="port of the Acumatica emulator (default %(default)s; 0 = any)",
     )
     serve.add_argument(
         "--seed-file", type=Path, help="JSON seed document applied at start and after every reset"
@@ -95,6 +104,12 @@ def _parser() -> argparse.ArgumentParser:
                 help="base URL of the Oracle Fusion emulator (default %(default)s; "
                 "env ERP_SANDBOX_FUSION_URL)",
             )
+            command.add_argument(
+                "--acumatica-url",
+                default=DEFAULT_ACUMATICA_URL,
+                help="instance URL of the Acumatica emulator (default %(default)s; "
+                "env ERP_SANDBOX_ACUMATICA_URL)",
+            )
     return parser
 
 
@@ -109,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not args.json:
                 print(netsuite_summary_line(args.netsuite_url))
                 print(fusion_summary_line(args.fusion_url))
+                print(acumatica_summary_line(args.acumatica_url))
             return status
         return _reset(args.mailchimp_url)
     except (urllib.error.URLError, OSError) as exc:
@@ -117,6 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from erp_sandbox.acumatica import AcumaticaEmulator
     from erp_sandbox.fusion import FusionEmulator
     from erp_sandbox.mailchimp import MailchimpEmulator
     from erp_sandbox.netsuite import NetSuiteEmulator
@@ -134,6 +151,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     netsuite = NetSuiteEmulator(host=args.host, port=args.netsuite_port, fault_seed=args.fault_seed)
     fusion = FusionEmulator(host=args.host, port=args.fusion_port, fault_seed=args.fault_seed)
+    acumatica = AcumaticaEmulator(
+        host=args.host, port=args.acumatica_port, fault_seed=args.fault_seed
+    )
 
     def ready(bound: list[tuple[ServedApp, int]]) -> None:
         for served, port in bound:
@@ -144,6 +164,16 @@ def _serve(args: argparse.Namespace) -> int:
                     f"client id {netsuite.client_id}, certificates {netsuite.rsa_certificate_id}"
                     f"/{netsuite.ec_certificate_id}, TBA {netsuite.consumer_key}/"
                     f"{netsuite.token_id}, inspection {base}/_sandbox/state)",
+                    flush=True,
+                )
+                continue
+            if served.name == "acumatica":
+                site = f"{base}{acumatica.settings.site_path}"
+                print(
+                    f"erp-sandbox: acumatica ready at {site} (tenant {acumatica.tenant}, "
+                    f"user {acumatica.username}, client id {acumatica.client_id}, "
+                    f"endpoints Default/{','.join(acumatica.settings.endpoint_versions)}, "
+                    f"inspection {base}/_sandbox/state)",
                     flush=True,
                 )
                 continue
@@ -168,6 +198,7 @@ def _serve(args: argparse.Namespace) -> int:
             ServedApp("mailchimp", mailchimp.app, args.host, args.mailchimp_port),
             ServedApp("netsuite", netsuite.app, args.host, args.netsuite_port),
             ServedApp("fusion", fusion.app, args.host, args.fusion_port),
+            ServedApp("acumatica", acumatica.app, args.host, args.acumatica_port),
         ],
         ready,
     )
@@ -218,6 +249,24 @@ def fusion_summary_line(base_url: str) -> str:
         f"Oracle Fusion sandbox at {base}: {counts['accounts']} accounts, "
         f"{counts['salesOrdersForOrderHub']} sales orders ({counts['lines']} lines), "
         f"{counts['receivablesInvoices']} invoices; API calls {calls['total']}"
+    )
+
+
+def acumatica_summary_line(base_url: str) -> str:
+    """One line about the emulated Acumatica instance, or why there is none."""
+    base = base_url.rstrip("/")
+    try:
+        state = _fetch(base + "/_sandbox/state")
+        calls = _fetch(base + "/_sandbox/calls")
+    except (urllib.error.URLError, OSError, ValueError):
+        return f"Acumatica sandbox at {base}: not reachable"
+    counts = state["counts"]
+    return (
+        f"Acumatica sandbox at {base} (tenant {state['tenant']}): "
+        f"{counts['Customer']} customers, {counts['Contact']} contacts, "
+        f"{counts['StockItem']} stock items, {counts['SalesOrder']} sales orders, "
+        f"{counts['SalesInvoice']} sales invoices; open sessions {state['sessions']['open']}; "
+        f"API calls {calls['total']}"
     )
 
 

@@ -5,8 +5,8 @@ Enable them in a ``conftest.py`` with::
     pytest_plugins = ["erp_sandbox.pytest_fixtures"]
 
 One emulator of each kind serves the whole session; ``mailchimp_emulator``,
-``netsuite_emulator`` and ``fusion_emulator`` reset theirs (state, call log, faults,
-…) before each test.
+``netsuite_emulator``, ``fusion_emulator`` and ``acumatica_emulator`` reset theirs
+(state, call log, faults, …) before each test.
 ``mailchimp_api`` is a ``requests.Session`` whose relative URLs start at ``…/3.0`` and
 that sends the API key.
 """
@@ -21,6 +21,7 @@ import pytest
 if TYPE_CHECKING:
     import requests
 
+    from erp_sandbox.acumatica import AcumaticaEmulator
     from erp_sandbox.fusion import FusionEmulator
     from erp_sandbox.mailchimp import MailchimpEmulator
     from erp_sandbox.netsuite import NetSuiteEmulator
@@ -112,3 +113,23 @@ def fusion_emulator(fusion_emulator_server: FusionEmulator) -> FusionEmulator:
     faults or tokens, clock unfrozen."""
     fusion_emulator_server.reset(restore_settings=True)
     return fusion_emulator_server
+
+
+@pytest.fixture(scope="session")
+def acumatica_emulator_server() -> Iterator[AcumaticaEmulator]:
+    """One Acumatica emulator (default seed) for the whole test session, on a free port."""
+    from erp_sandbox.acumatica import AcumaticaEmulator
+
+    emulator = AcumaticaEmulator(port=0).start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture
+def acumatica_emulator(acumatica_emulator_server: AcumaticaEmulator) -> AcumaticaEmulator:
+    """The session's Acumatica emulator, back to its starting data and settings: no calls,
+    faults, sessions or tokens, clock unfrozen."""
+    acumatica_emulator_server.reset(restore_settings=True)
+    return acumatica_emulator_server

@@ -43,6 +43,8 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
             "0",
             "--fusion-port",
             "0",
+            "--acumatica-port",
+            "0",
             "--seed-file",
             str(seed_file),
         ],
@@ -54,6 +56,7 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
     base = ""
     netsuite_bases: list[str] = []
     fusion_bases: list[str] = []
+    acumatica_bases: list[str] = []
     for line in process.stdout:
         found = re.search(r"mailchimp ready at (http://127\.0\.0\.1:\d+)", line)
         if found:
@@ -64,12 +67,16 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
         fusion = re.search(r"fusion ready at (http://127\.0\.0\.1:\d+)", line)
         if fusion:
             fusion_bases.append(fusion.group(1))
+        acumatica = re.search(r"acumatica ready at (http://127\.0\.0\.1:\d+/AcumaticaERP)", line)
+        if acumatica:
+            acumatica_bases.append(acumatica.group(1))
         if "ready; stop with" in line:
             break
     try:
         assert base, "the server never said it was ready"
         assert netsuite_bases, "the NetSuite emulator never said it was ready"
         assert fusion_bases, "the Fusion emulator never said it was ready"
+        assert acumatica_bases, "the Acumatica emulator never said it was ready"
         yield process, base
     finally:
         if process.poll() is None:

@@ -76,7 +76,23 @@ class AcumaticaOAuth(OAuthAuthenticator):
         self.last_refreshed = None
 
     def close(self) -> None:
-        """Nothing to sign out: `api offline_access` sessions need no logout."""
+        """Sign the token's session out, so it stops counting against the licence.
+
+        Acumatica ends an `api offline_access` session by itself when its token
+        expires; signing out at the end of the run frees the API user slot now.
+        """
+        if not self.access_token:
+            return
+        logout = self.auth_endpoint.replace("/identity/connect/token", "/entity/auth/logout")
+        try:
+            self._session.post(
+                logout, headers={"Authorization": f"Bearer {self.access_token}"}, timeout=60
+            )
+        except requests.RequestException as error:
+            LOGGER.warning("Acumatica sign-out failed (%s); the session expires by itself", error)
+        finally:
+            self.access_token = None
+            self.last_refreshed = None
 
 
 class AcumaticaCookieSession(APIAuthenticatorBase):

@@ -36,6 +36,8 @@ def unwrap(value: t.Any) -> t.Any:
         return [unwrap(item) for item in value]
     if not isinstance(value, dict):
         return value
+    if not value:
+        return None  # Acumatica renders an empty value as {}
     if set(value) <= {"value", "error"} and "value" in value:
         return value["value"]
     if set(value) <= {"type", "value"} and "type" in value:  # a custom field

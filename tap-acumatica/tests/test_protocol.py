@@ -81,6 +81,7 @@ def instance(requests_mock) -> None:
             "refresh_token": "r1",
         },
     )
+    requests_mock.post(f"{BASE}/entity/auth/logout", status_code=204)
     for entity in ("Customer", "Contact", "SalesInvoice", "StockItem"):
         requests_mock.get(f"{ENTITY}/{entity}", json=[])
 
@@ -163,6 +164,13 @@ def test_password_grant_then_one_token_for_every_stream(requests_mock, instance)
     assert form["grant_type"] == ["password"]
     assert form["scope"] == ["api offline_access"]
     assert form["client_id"] == [OAUTH["client_id"]]
+
+
+def test_oauth_session_is_signed_out_with_its_bearer(requests_mock, instance) -> None:
+    sync(tap(**OAUTH))
+    last = requests_mock.request_history[-1]
+    assert last.path == "/acumaticaerp/entity/auth/logout"
+    assert last.headers["Authorization"] == "Bearer t1"
 
 
 def test_refresh_token_grant_when_configured(requests_mock, instance) -> None:
