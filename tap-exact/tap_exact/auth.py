@@ -1,0 +1,132 @@
+"""Exact Online's OAuth 2.0: rotating single-use refresh tokens, kept in the token store."""
+
+from __future__ import annotations
+
+import logging
+import time
+import typing as t
+
+import requests
+from singer_sdk.authenticators import APIAuthenticatorBase
+
+from tap_exact.token_store import TokenPair, TokenStore
+
+LOGGER = logging.getLogger("tap_exact.auth")
+
+# Exact refuses a new token less than 570 s after the previous one ("Access Token not
+# expired"); access tokens live 600 s. A token is used until 30 s before it expires.
+MIN_REFRESH_INTERVAL = 570.0
+EXPIRY_MARGIN = 30.0
+REAUTHORIZE = "Run `tap-exact authorize` to authorize the app again."
+
+
+class ReauthorizationNeededError(RuntimeError):
+    """The refresh token is expired, spent or revoked: a person must authorize again."""
+
+
+class ExactOAuth(APIAuthenticatorBase):
+    """Bearer tokens from the token store, refreshed only when due or rejected."""
+
+    def __init__(
+        self,
+        *,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        store: TokenStore,
+        seed_refresh_token: str | None = None,
+        clock: t.Callable[[], float] = time.time,
+        sleep: t.Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__()
+        self.token_url = token_url
+        self._client = (client_id, client_secret)
+        self.store = store
+        self.seed_refresh_token = seed_refresh_token
+        self.clock = clock
+        self.sleep = sleep
+        self._pair: TokenPair | None = None
+        self._rejected = False
+
+    def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Attach a valid bearer."""
+        request.headers["Authorization"] = f"Bearer {self.access_token()}"
+        return request
+
+    def invalidate(self) -> None:
+        """Exact rejected the bearer: the next request refreshes, even if not yet due."""
+        self._rejected = True
+
+    def access_token(self) -> str:
+        """A bearer that is not about to expire; refreshes under the store's lock."""
+        if self._usable(self._pair):
+            return t.cast("str", t.cast("TokenPair", self._pair).access_token)
+        with self.store.locked():
+            pair = self.store.read()
+            if pair is None:
+                if not self.seed_refresh_token:
+                    msg = f"The token store is empty and no `refresh_token` is set. {REAUTHORIZE}"
+                    raise ReauthorizationNeededError(msg)
+                pair = TokenPair(refresh_token=self.seed_refresh_token)
+            ours = self._pair.access_token if self._pair else None
+            if self._fresh(pair) and (not self._rejected or pair.access_token != ours):
+                self._pair = pair  # still good, or another run refreshed it meanwhile
+            else:
+                self._pair = self._refresh(pair)
+                self.store.write(self._pair)  # before the new tokens are ever used
+        self._rejected = False
+        return t.cast("str", self._pair.access_token)
+
+    def _usable(self, pair: TokenPair | None) -> bool:
+        return not self._rejected and self._fresh(pair)
+
+    def _fresh(self, pair: TokenPair | None) -> bool:
+        return bool(pair and pair.access_token and pair.expires_at - EXPIRY_MARGIN > self.clock())
+
+    def _refresh(self, pair: TokenPair) -> TokenPair:
+        wait = pair.refreshed_at + MIN_REFRESH_INTERVAL - self.clock()
+        if wait > 0:
+            LOGGER.info("Exact allows a new token in %.0f s: waiting", wait)
+            self.sleep(wait)
+        requested_at = self.clock()
+        response = requests.post(
+            self.token_url,
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": pair.refresh_token,
+                "client_id": self._client[0],
+                "client_secret": self._client[1],
+            },
+            headers={"Accept": "application/json"},
+            timeout=60,
+        )
+        body = _json(response)
+        if response.status_code in (400, 401) and "not expired" not in str(body):
+            reason = body.get("error_description") or body.get("error") or response.reason
+            msg = f"Exact refused the refresh token ({reason}). {REAUTHORIZE}"
+            raise ReauthorizationNeededError(msg)
+        if not response.ok:
+            msg = (
+                f"Exact's token endpoint answered {response.status_code}: {body or response.reason}"
+            )
+            raise RuntimeError(msg)
+        LOGGER.info("Exact access token refreshed (the refresh token rotated)")
+        return token_pair(body, requested_at)
+
+
+def token_pair(body: dict[str, t.Any], requested_at: float) -> TokenPair:
+    """The pair from a token response (`expires_in` may be a string)."""
+    return TokenPair(
+        refresh_token=body["refresh_token"],
+        access_token=body["access_token"],
+        expires_at=requested_at + float(body.get("expires_in") or 600),
+        refreshed_at=requested_at,
+    )
+
+
+def _json(response: requests.Response) -> dict[str, t.Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

@@ -1,0 +1,1 @@
+"""tap-exact: Exact Online (placeholder until the streams land)."""

@@ -1,0 +1,195 @@
+"""Exact's token rules: the 570 s rule, single-use rotating refresh tokens, the store."""
+
+from __future__ import annotations
+
+import threading
+import urllib.parse
+from pathlib import Path
+
+import pytest
+import requests
+from cryptography.fernet import Fernet
+
+from tap_exact.auth import ExactOAuth, ReauthorizationNeededError
+from tap_exact.token_store import (
+    FileTokenStore,
+    SqlTokenStore,
+    TokenPair,
+    TokenStoreError,
+    open_token_store,
+)
+
+TOKEN_URL = "https://start.exactonline.nl/api/oauth2/token"
+API = "https://start.exactonline.nl/api/v1/current/Me"
+KEY = Fernet.generate_key().decode()
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+class ExactTokenEndpoint:
+    """Single-use refresh tokens, each refresh rotating the pair."""
+
+    def __init__(self) -> None:
+        self.valid = {"r0"}
+        self.issued = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, request: requests.PreparedRequest, context) -> dict:
+        form = urllib.parse.parse_qs(request.body)
+        with self.lock:
+            token = form["refresh_token"][0]
+            if token not in self.valid:
+                context.status_code = 400
+                return {"error": "invalid_grant", "error_description": "spent refresh token"}
+            self.valid.discard(token)
+            self.issued += 1
+            self.valid.add(f"r{self.issued}")
+            return {
+                "access_token": f"a{self.issued}",
+                "refresh_token": f"r{self.issued}",
+                "expires_in": "600",
+                "token_type": "bearer",
+            }
+
+
+@pytest.fixture(params=["file", "sqlite"])
+def store_url(request, tmp_path: Path) -> str:
+    if request.param == "file":
+        return str(tmp_path / "tokens" / "exact.token")
+    return f"sqlite:///{tmp_path / 'tokens.db'}"
+
+
+def oauth(store_url: str, clock: FakeClock | None = None, **kwargs) -> ExactOAuth:
+    clock = clock or FakeClock()
+    return ExactOAuth(
+        token_url=TOKEN_URL,
+        client_id="cid",
+        client_secret="cs",
+        store=open_token_store(store_url, KEY),
+        seed_refresh_token="r0",
+        clock=clock,
+        sleep=clock.sleep,
+        **kwargs,
+    )
+
+
+def test_the_seed_refresh_token_fills_an_empty_store_and_rotates(requests_mock, store_url) -> None:
+    endpoint = ExactTokenEndpoint()
+    requests_mock.post(TOKEN_URL, json=endpoint)
+    auth = oauth(store_url)
+    assert auth.access_token() == "a1"
+    stored = open_token_store(store_url, KEY).read()
+    assert (stored.refresh_token, stored.access_token) == ("r1", "a1")
+
+
+def test_a_token_is_reused_until_due_and_refreshed_then(requests_mock, store_url) -> None:
+    endpoint = ExactTokenEndpoint()
+    requests_mock.post(TOKEN_URL, json=endpoint)
+    clock = FakeClock()
+    auth = oauth(store_url, clock)
+    auth.access_token()
+    clock.now += 500
+    assert auth.access_token() == "a1"  # still valid: no call
+    clock.now += 80  # 580 s: within 30 s of expiry
+    assert auth.access_token() == "a2"
+    assert endpoint.issued == 2
+
+
+def test_a_rejected_token_is_refreshed_but_never_before_570_seconds(
+    requests_mock, store_url
+) -> None:
+    requests_mock.post(TOKEN_URL, json=ExactTokenEndpoint())
+    clock = FakeClock()
+    auth = oauth(store_url, clock)
+    auth.access_token()
+    clock.now += 100
+    auth.invalidate()  # Exact answered 401 to a call
+    assert auth.access_token() == "a2"
+    assert clock.slept == [470.0]  # waited until 570 s after the last refresh
+
+
+def test_the_new_pair_is_stored_before_the_new_token_is_used(requests_mock, store_url) -> None:
+    requests_mock.post(TOKEN_URL, json=ExactTokenEndpoint())
+    seen: list[str] = []
+
+    def me(request, context) -> dict:
+        seen.append(open_token_store(store_url, KEY).read().refresh_token)
+        return {}
+
+    requests_mock.get(API, json=me)
+    auth = oauth(store_url)
+    prepared = requests.Request("GET", API).prepare()
+    requests.Session().send(auth.authenticate_request(prepared))
+    assert seen == ["r1"]
+
+
+def test_two_concurrent_runs_never_spend_the_same_refresh_token(requests_mock, store_url) -> None:
+    endpoint = ExactTokenEndpoint()
+    requests_mock.post(TOKEN_URL, json=endpoint)
+    results: list[str] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def run() -> None:
+        try:
+            auth = oauth(store_url)  # a separate run: its own process state
+            start.wait()
+            results.append(auth.access_token())
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert results == ["a1", "a1"]  # the second run found the first one's fresh token
+    assert endpoint.issued == 1
+
+
+def test_a_spent_or_expired_refresh_token_asks_to_authorize_again(requests_mock, tmp_path) -> None:
+    requests_mock.post(
+        TOKEN_URL,
+        status_code=400,
+        json={
+            "error": "invalid_request",
+            "error_description": "The refresh token expired at 10/11/2026 9:18:20 PM",
+        },
+    )
+    with pytest.raises(ReauthorizationNeededError, match="tap-exact authorize") as raised:
+        oauth(str(tmp_path / "t")).access_token()
+    assert "r0" not in str(raised.value)
+
+
+def test_the_store_is_encrypted_at_rest(requests_mock, tmp_path) -> None:
+    requests_mock.post(TOKEN_URL, json=ExactTokenEndpoint())
+    path = tmp_path / "exact.token"
+    oauth(str(path)).access_token()
+    raw = path.read_bytes()
+    assert b"refresh_token" not in raw  # no plaintext JSON
+    with pytest.raises(TokenStoreError, match="cannot be decrypted"):
+        FileTokenStore(path, Fernet.generate_key().decode()).read()
+
+
+def test_a_bad_encryption_key_is_refused_clearly(tmp_path) -> None:
+    with pytest.raises(TokenStoreError, match="not a Fernet key"):
+        open_token_store(str(tmp_path / "t"), "not-a-key")
+
+
+def test_sql_store_accepts_any_sqlalchemy_url(tmp_path) -> None:
+    store = open_token_store(f"sqlite:///{tmp_path / 's.db'}", KEY)
+    assert isinstance(store, SqlTokenStore)
+    store.write(TokenPair(refresh_token="r9"))
+    assert store.read().refresh_token == "r9"

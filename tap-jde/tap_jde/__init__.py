@@ -1,0 +1,1 @@
+"""Singer tap for Oracle JD Edwards EnterpriseOne through the AIS Server."""

@@ -1,0 +1,5 @@
+"""`python -m tap_jde`."""
+
+from tap_jde.tap import TapJde
+
+TapJde.cli()
