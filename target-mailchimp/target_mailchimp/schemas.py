@@ -191,11 +191,24 @@ ORDERS_SCHEMA: dict[str, t.Any] = {
     },
 }
 
+MEMBER_TAGS_SCHEMA: dict[str, t.Any] = {
+    "type": "object",
+    "description": "Tags for a member found by its ERP key (the `source_id` of its `members` "
+    "record), e.g. the cost centers a customer bought under. They only accumulate.",
+    "required": ["source_id", "tags"],
+    "properties": {
+        "source_id": {"type": "string", "description": "The member's ERP key."},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "updated_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+
 INPUT_SCHEMAS: dict[str, dict[str, t.Any]] = {
     "members": MEMBERS_SCHEMA,
     "customers": CUSTOMERS_SCHEMA,
     "products": PRODUCTS_SCHEMA,
     "orders": ORDERS_SCHEMA,
+    "member_tags": MEMBER_TAGS_SCHEMA,
 }
 
 

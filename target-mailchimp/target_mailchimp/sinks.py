@@ -89,3 +89,16 @@ class OrdersSink(EcommerceSink):
         """Write pending products and customers first, so every line finds its product."""
         self.target.drain_streams("products", "customers")
         super().process_batch(context)
+
+
+class MemberTagsSink(MailchimpSink):
+    """Tags for members found by ERP key, after the members they refer to."""
+
+    def process_batch(self, context: dict[str, t.Any]) -> None:
+        """Write pending members first, so every ERP key resolves to its address."""
+        self.target.drain_streams("members")
+        super().process_batch(context)
+
+    def write(self, records: list[dict[str, t.Any]]) -> list[t.Any]:
+        """Records through the member-tag rules."""
+        return self.target.member_tag_sync.sync(records)

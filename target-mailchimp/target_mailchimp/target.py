@@ -32,11 +32,18 @@ from target_mailchimp.ecommerce import ACCOUNTING_STREAM
 from target_mailchimp.ecommerce_store import EcommerceStore
 from target_mailchimp.ecommerce_sync import EcommerceSync
 from target_mailchimp.member_sync import MemberSync
+from target_mailchimp.member_tags import MemberTagSync
 from target_mailchimp.members import MemberSettings
 from target_mailchimp.operations import BatchOperations, DirectCalls
 from target_mailchimp.replay import replay_command
 from target_mailchimp.schemas import INPUT_SCHEMAS, contract_markdown
-from target_mailchimp.sinks import CustomersSink, MembersSink, OrdersSink, ProductsSink
+from target_mailchimp.sinks import (
+    CustomersSink,
+    MembersSink,
+    MemberTagsSink,
+    OrdersSink,
+    ProductsSink,
+)
 
 if t.TYPE_CHECKING:
     from types import FrameType
@@ -47,6 +54,7 @@ SINKS: dict[str, type[Sink]] = {
     "customers": CustomersSink,
     "products": ProductsSink,
     "orders": OrdersSink,
+    "member_tags": MemberTagsSink,
 }
 
 
@@ -299,6 +307,11 @@ class TargetMailchimp(Target):
     def snapshot(self) -> AudienceSnapshot:
         """Mailchimp's statuses per address, shared by every sink of the run."""
         return AudienceSnapshot(self.audience, self.audit_store)
+
+    @cached_property
+    def member_tag_sync(self) -> MemberTagSync:
+        """The writer of tags found by ERP key."""
+        return MemberTagSync(self.audience, self.audit_store, self.snapshot, dry_run=self.dry_run)
 
     @cached_property
     def ecommerce_store(self) -> EcommerceStore:

@@ -322,3 +322,39 @@ def test_refused_address_change_carries_mailchimps_real_status(emulator, run_tar
 def test_batch_size_rows_sets_members_per_call(emulator, run_target) -> None:
     run_target(singer_lines(*(person(n) for n in range(1, 451))), batch_size_rows=200)
     assert emulator.calls.count(BATCH) == 3
+
+
+def test_member_tags_find_members_by_erp_key_and_only_accumulate(emulator, run_target) -> None:
+    from tests.conftest import streams_lines
+
+    run_target(
+        streams_lines(
+            ("members", [person(1, tags=["vip"])]),
+            (
+                "member_tags",
+                [
+                    {"source_id": "C-1", "tags": ["cc:100", "cc:200"]},
+                    {"source_id": "C-404", "tags": ["cc:100"]},
+                ],
+            ),
+        )
+    )
+    assert tags_of(emulator, "person1@harborsupply.com") == {"vip", "cc:100", "cc:200"}
+    # A later member write with other tags never removes the member_tags ones.
+    run = run_target(
+        streams_lines(
+            ("members", [person(1, tags=[])]),
+            ("member_tags", [{"source_id": "C-1", "tags": ["cc:100"]}]),
+        )
+    )
+    assert tags_of(emulator, "person1@harborsupply.com") == {"cc:100", "cc:200"}
+    assert {e["record_key"]: e["outcome"] for e in run.events if e["stream"] == "member_tags"} == {
+        "C-1": "unchanged"
+    }
+
+
+def test_member_tags_for_an_unknown_erp_key_are_skipped(emulator, run_target) -> None:
+    from tests.conftest import streams_lines
+
+    run = run_target(streams_lines(("member_tags", [{"source_id": "C-404", "tags": ["x"]}])))
+    assert run.outcomes() == {"C-404": "skipped"}

@@ -16,7 +16,13 @@ from singer_sdk.mapper_base import InlineMapper
 from erp_mailchimp_mapper.mapping import Mapping
 
 # The key of each output stream, as target-mailchimp keys it.
-KEYS = {"members": ["email_address"], "customers": ["id"], "products": ["id"], "orders": ["id"]}
+KEYS = {
+    "members": ["email_address"],
+    "customers": ["id"],
+    "products": ["id"],
+    "orders": ["id"],
+    "member_tags": ["source_id"],
+}
 
 
 def contract_schema(stream: str) -> dict[str, t.Any]:

@@ -42,7 +42,7 @@ from simpleeval import EvalWithCompoundTypes
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
 
-TARGET_STREAMS = ("members", "customers", "products", "orders")
+TARGET_STREAMS = ("members", "customers", "products", "orders", "member_tags")
 
 
 class MappingError(ValueError):
