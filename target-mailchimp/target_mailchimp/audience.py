@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import typing as t
 
 from target_mailchimp.client import MailchimpAPIError
@@ -30,6 +31,8 @@ class Audience:
         self._path = f"/lists/{list_id}"
         self._merge_tags: set[str] | None = None
         self._segments: dict[str, int] | None = None
+        # Tag writes run in parallel threads: the tag-id cache is shared between them.
+        self._segments_lock = threading.RLock()
 
     def check_exists(self) -> dict[str, t.Any]:
         """Fetch the list, failing with a clear message when it does not exist."""
@@ -103,24 +106,38 @@ class Audience:
 
     def tag_segment_ids(self) -> dict[str, int]:
         """Tags by name with their static segment ids (tags are static segments)."""
-        if self._segments is None:
-            self._segments = {
-                segment["name"]: segment["id"]
-                for segment in self.client.paginate(
-                    f"{self._path}/segments",
-                    "segments",
-                    params={"type": "static", "fields": "segments.id,segments.name,total_items"},
-                )
-            }
-        return self._segments
+        with self._segments_lock:
+            if self._segments is None:
+                self._segments = self._read_tags()
+            return self._segments
 
-    def create_tag(self, name: str) -> int:
-        """Create a tag (an empty static segment) and return its id."""
-        segment = self.client.request(
-            "POST", f"{self._path}/segments", json={"name": name, "static_segment": []}
-        )
-        self.tag_segment_ids()[name] = segment["id"]
-        return int(segment["id"])
+    def _read_tags(self) -> dict[str, int]:
+        return {
+            segment["name"]: segment["id"]
+            for segment in self.client.paginate(
+                f"{self._path}/segments",
+                "segments",
+                params={"type": "static", "fields": "segments.id,segments.name,total_items"},
+            )
+        }
+
+    def tag_id(self, name: str) -> int:
+        """A tag's id, creating the tag (an empty static segment) when it is new."""
+        with self._segments_lock:
+            known = self.tag_segment_ids().get(name)
+            if known is not None:
+                return known
+            try:
+                segment = self.client.request(
+                    "POST", f"{self._path}/segments", json={"name": name, "static_segment": []}
+                )
+            except MailchimpAPIError as error:
+                if "already exists" not in error.detail:
+                    raise
+                self._segments = self._read_tags()  # created meanwhile elsewhere
+                return self._segments[name]
+            self._segments[name] = int(segment["id"])  # type: ignore[index]
+            return int(segment["id"])
 
     def update_tag(self, segment_id: int, add: list[str], remove: list[str]) -> dict[str, t.Any]:
         """Add and remove up to 500 members each to or from one tag."""

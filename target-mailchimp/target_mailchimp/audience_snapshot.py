@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import typing as t
 
 if t.TYPE_CHECKING:
@@ -11,6 +12,18 @@ if t.TYPE_CHECKING:
     from target_mailchimp.audit import AuditStore
 
 FLUSH_EVERY = 5000  # statuses held in memory before they go to the audit store
+# Re-read this much before the mark: `since_last_changed` means "after", and a change
+# in the mark's own second, made after the last read, must not slip through.
+OVERLAP = dt.timedelta(minutes=1)
+
+
+def _overlap(mark: str | None) -> str | None:
+    if not mark:
+        return None
+    try:
+        return (dt.datetime.fromisoformat(mark) - OVERLAP).isoformat()
+    except ValueError:
+        return mark
 
 
 class AudienceSnapshot:
@@ -34,7 +47,7 @@ class AudienceSnapshot:
         mark = self.store.snapshot_mark(self.list_id)
         latest = mark or ""
         statuses: dict[str, str] = {}
-        for member in self.audience.changed_members(mark):
+        for member in self.audience.changed_members(_overlap(mark)):
             statuses[member["email_address"].lower()] = member["status"]
             latest = max(latest, member.get("last_changed") or "")
             if len(statuses) >= FLUSH_EVERY:

@@ -81,7 +81,7 @@ ecommerce_ledger = sa.Table(
     metadata,
     sa.Column("store_id", sa.String(64), primary_key=True),
     sa.Column("kind", sa.String(16), primary_key=True),
-    sa.Column("object_id", sa.String(255), primary_key=True),
+    sa.Column("object_id", sa.String(400), primary_key=True),  # may hold "<email>|<tag>"
     sa.Column("content_hash", sa.String(64)),
     sa.Column("written_at", sa.DateTime(timezone=True), nullable=False),
 )
@@ -316,7 +316,26 @@ class AuditStore:
         since: dt.datetime | None = None,
         stream: str | None = None,
     ) -> list[tuple[str, dict[str, t.Any]]]:
-        """Records whose latest outcome is `failed`, oldest first, as (stream, payload)."""
+        """Records whose latest outcome is `failed`, oldest first, as (stream, payload).
+
+        A failed record is left out when a later record for the same ERP key
+        succeeded (e.g. the person changed email since): replaying the old one would
+        undo the newer state.
+        """
+        settled = (
+            sa.select(
+                audit_events.c.stream,
+                audit_events.c.source_id,
+                sa.func.max(audit_events.c.id).label("settled_id"),
+            )
+            .where(
+                audit_events.c.dry_run.is_(False),
+                audit_events.c.source_id.is_not(None),
+                audit_events.c.outcome.in_(("created", "updated", "unchanged")),
+            )
+            .group_by(audit_events.c.stream, audit_events.c.source_id)
+            .subquery()
+        )
         latest = (
             sa.select(
                 audit_events.c.stream,
@@ -330,7 +349,18 @@ class AuditStore:
         query = (
             sa.select(audit_events.c.stream, audit_events.c.payload)
             .join(latest, audit_events.c.id == latest.c.last_id)
-            .where(audit_events.c.outcome == "failed", audit_events.c.payload.is_not(None))
+            .outerjoin(
+                settled,
+                sa.and_(
+                    settled.c.stream == audit_events.c.stream,
+                    settled.c.source_id == audit_events.c.source_id,
+                ),
+            )
+            .where(
+                audit_events.c.outcome == "failed",
+                audit_events.c.payload.is_not(None),
+                sa.or_(settled.c.settled_id.is_(None), settled.c.settled_id < audit_events.c.id),
+            )
             .order_by(audit_events.c.id)
         )
         if run_id:

@@ -26,6 +26,7 @@ if t.TYPE_CHECKING:
 LOGGER = logging.getLogger("target_mailchimp.client")
 
 DEFAULT_OAUTH_METADATA_URL = "https://login.mailchimp.com/oauth2/metadata"
+MISSING_CREDENTIALS = "Set either `api_key` or `access_token` for target-mailchimp."
 ARCHIVE_LABEL = "(batch result archive)"  # logged instead of the archive's signed URL
 
 # Mailchimp answers 429 above 10 simultaneous connections per key, and "at
@@ -56,6 +57,13 @@ class MailchimpAPIError(Exception):
         return f"{where}{self.status} {self.title}: {self.detail}{suffix}"
 
 
+def describe_problem(title: str, detail: str, errors: list[dict[str, str]] | None) -> str:
+    """Mailchimp's own words for a refusal: title, detail and field errors."""
+    fields = "; ".join(f"{e.get('field')}: {e.get('message')}" for e in errors or [])
+    text = f"{title}: {detail}".strip()
+    return f"{text} ({fields})" if fields else text
+
+
 class RetryableAPIError(MailchimpAPIError):
     """A response worth retrying: throttling, a server error or an overload 403."""
 
@@ -76,8 +84,7 @@ class MailchimpAuth(requests.auth.AuthBase):
 
     def __init__(self, *, api_key: str | None = None, access_token: str | None = None) -> None:
         if not (api_key or access_token):
-            msg = "Set either `api_key` or `access_token` for target-mailchimp."
-            raise ValueError(msg)
+            raise ValueError(MISSING_CREDENTIALS)
         self._api_key = api_key
         self._access_token = access_token
 
@@ -127,8 +134,7 @@ def resolve_api_root(
     if api_key:
         return f"https://{data_center_from_api_key(api_key)}.api.mailchimp.com/3.0"
     if not access_token:
-        msg = "Set either `api_key` or `access_token` for target-mailchimp."
-        raise ValueError(msg)
+        raise ValueError(MISSING_CREDENTIALS)
     # Mailchimp answers HTTP 200 even for a bad token, with {"error": "invalid_token"}
     # and no api_endpoint (singer-io/tap-mailchimp, client.py).
     response = requests.get(

@@ -14,6 +14,8 @@ import re
 import typing as t
 from dataclasses import dataclass, field
 
+from target_mailchimp.members import EMAIL_PATTERN
+
 if t.TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -43,7 +45,6 @@ ORDER_FIELDS = (
 )
 LINE_FIELDS = ("discount",)
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # Streams that carry accounting, which has no place in a marketing tool.
 ACCOUNTING_STREAM = re.compile(
@@ -134,7 +135,7 @@ def customer_body(record: dict[str, t.Any], *, may_opt_in: bool) -> dict[str, t.
         msg = f"customer id {customer_id!r} is longer than Mailchimp's 50 characters"
         raise InvalidRecordError(msg)
     email = _required_text(record, "email_address", "customer")
-    if not _EMAIL.match(email):
+    if not EMAIL_PATTERN.match(email):
         msg = "customer email_address is not a valid email address"
         raise InvalidRecordError(msg)
     body: dict[str, t.Any] = {

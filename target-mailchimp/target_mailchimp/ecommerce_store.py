@@ -107,6 +107,20 @@ class EcommerceStore:
             self.client.request("PATCH", self.path, json={"is_syncing": False})
             self._syncing = False
 
+    def customer_exists(self, customer_id: str) -> bool:
+        """Whether Mailchimp holds this customer (a new store holds none)."""
+        if self.created_this_run:
+            return False
+        try:
+            self.client.request(
+                "GET", f"{self.path}/customers/{customer_id}", params={"fields": "id"}
+            )
+        except MailchimpAPIError as error:
+            if error.status == 404:
+                return False
+            raise
+        return True
+
     def catalog(self) -> dict[str, set[str]]:
         """Variant ids per product id that Mailchimp holds (read once per run)."""
         if self._catalog is None:

@@ -12,7 +12,6 @@ from target_mailchimp.ecommerce import (
     InvalidRecordError,
     LineProduct,
     Operation,
-    UnknownCustomerError,
     content_hash,
     customer_body,
     line_products,
@@ -121,8 +120,9 @@ class EcommerceSync:
                 latest[record_id] = record
         kept = {}
         for record_id, record in latest.items():
-            earlier = self._written_at.get((stream, record_id), "never")
-            if earlier != "never" and not supersedes(_updated_at(record), earlier):
+            written = (stream, record_id) in self._written_at
+            earlier = self._written_at.get((stream, record_id))
+            if written and not supersedes(_updated_at(record), earlier):
                 continue  # an older version of something this run already wrote
             kept[record_id] = record
             self._written_at[(stream, record_id)] = _updated_at(record)
@@ -134,15 +134,7 @@ class EcommerceSync:
         kind = KINDS[stream]
         known = self.audit.ecommerce_hashes(self.store.store_id, kind, records)
         opt_in_allowed = self._opt_in_allowed(stream, records.values())
-        known_customers = (
-            self.audit.ecommerce_hashes(
-                self.store.store_id,
-                "customer",
-                [str((r.get("customer") or {}).get("id")) for r in records.values()],
-            )
-            if stream == "orders"
-            else {}
-        )
+        known_customers = self._known_customers(records.values()) if stream == "orders" else {}
         writes = []
         for record_id, record in records.items():
             try:
@@ -154,17 +146,6 @@ class EcommerceSync:
                     opt_in_allowed,
                     known_customers,
                 )
-            except UnknownCustomerError as error:
-                events.append(
-                    AuditEvent(
-                        stream=stream,
-                        record_key=record_id,
-                        source_id=record_id,
-                        outcome="skipped",
-                        reason=str(error),
-                    )
-                )
-                continue
             except InvalidRecordError as error:
                 events.append(self._failed(stream, record_id, str(error), record))
                 continue
@@ -182,6 +163,25 @@ class EcommerceSync:
             else:
                 writes.append(write)
         return writes
+
+    def _known_customers(self, orders: t.Iterable[dict[str, t.Any]]) -> dict[str, str | None]:
+        """Order customers Mailchimp holds: from the ledger, else asked (only those
+        orders bring no email for, since those could not create them)."""
+        store_id = self.store.store_id
+        ids = {str((order.get("customer") or {}).get("id")) for order in orders}
+        known = self.audit.ecommerce_hashes(store_id, "customer", ids)
+        anonymous = {
+            str(customer.get("id"))
+            for order in orders
+            if not (customer := order.get("customer") or {}).get("email_address")
+        } - set(known)
+        found = {
+            customer_id: None
+            for customer_id in anonymous
+            if self.store.customer_exists(customer_id)
+        }
+        self.audit.save_ecommerce_hashes(store_id, "customer", found)
+        return {**known, **found}
 
     def _opt_in_allowed(self, stream: str, records: t.Iterable[dict[str, t.Any]]) -> set[str]:
         """Addresses that may be opted in: not held as unsubscribed, cleaned or deleted."""
@@ -221,8 +221,10 @@ class EcommerceSync:
                     may_opt_in=email in opt_in_allowed,
                 ),
             )
-        # The hash covers the record's own customer, not how much of it is sent.
-        digest = content_hash({**body, "customer": record.get("customer")})
+        # An order's hash covers its own customer, not how much of it is sent.
+        digest = content_hash(
+            {**body, "customer": record.get("customer")} if stream == "orders" else body
+        )
         update = Operation(record_id, "PATCH", f"{path}/{record_id}", without_id(body))
         if exists:
             return _Write(record_id, record, digest, update)
@@ -277,8 +279,17 @@ class EcommerceSync:
             return
         known_products = set(self.audit.ecommerce_hashes(store_id, "product", missing))
         if not known_products >= set(missing):
+            # Mailchimp may hold what the ledger does not (a lost audit store, another
+            # tool): its existing variants are never overwritten with line data.
             catalog = self.store.catalog()
             known_products |= set(catalog) & set(missing)
+            existing = {f"{pid}/{vid}": None for pid in missing for vid in catalog.get(pid, set())}
+            self.audit.save_ecommerce_hashes(store_id, "variant", existing)
+            missing = {
+                pid: [v for v in variants if v["id"] not in catalog.get(pid, set())]
+                for pid, variants in missing.items()
+            }
+            missing = {pid: variants for pid, variants in missing.items() if variants}
         path = f"{self.store.path}/products"
         operations = []
         for pid, variants in missing.items():

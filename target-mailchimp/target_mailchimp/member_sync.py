@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from target_mailchimp.audience import MAX_MEMBERS_PER_CALL, Audience
 from target_mailchimp.audience_snapshot import AudienceSnapshot
 from target_mailchimp.audit import AuditEvent, AuditStore, LedgerEntry
-from target_mailchimp.client import MailchimpAPIError
+from target_mailchimp.client import MailchimpAPIError, RetryableAPIError
 from target_mailchimp.members import (
     NEVER_RESUBSCRIBED,
     InvalidMemberError,
@@ -227,7 +227,14 @@ class MemberSync:
         succeeded = [
             plan for plan in subscribing if results[id(plan)].outcome in ("created", "updated")
         ]
-        self._parallel(self._archive_old_address, [plan for plan in succeeded if plan.archive_old])
+        moving = [plan for plan in succeeded if plan.archive_old]
+        for plan, refusal in zip(
+            moving, self._parallel(self._archive_old_address, moving), strict=True
+        ):
+            if refusal:
+                # Two live members for one person: failed, so a replay finishes the move.
+                results[id(plan)] = _Result("failed", refusal, results[id(plan)].response_code)
+                plan.archive_old = None
         self._apply_tags(succeeded, results)
         return results
 
@@ -236,14 +243,17 @@ class MemberSync:
         old_email = t.cast("str", plan.rename_from)
         try:
             self.audience.change_email(old_email, plan.record.email)
+        except RetryableAPIError:
+            raise  # retries exhausted: stop, state does not move on
         except MailchimpAPIError as error:
-            if error.status >= 500:
-                raise
             LOGGER.info("Address change refused (%s): creating the new address instead", error)
             plan.rename_from = None
             plan.is_new = True
             if error.status == 404:
-                return  # The old member is gone: the new address is simply new.
+                # The old member is gone: the new address is simply new, with the
+                # status any new address gets (never the old one's "subscribed").
+                plan.status = plan.record.status or self.settings.status_if_new
+                return
             # Our snapshot said subscribed but Mailchimp disagrees: the new address
             # takes the old member's real status, never a more permissive one.
             plan.archive_old = old_email
@@ -256,9 +266,9 @@ class MemberSync:
         """One batch-subscribe call for up to 500 plans."""
         try:
             response = self.audience.batch_subscribe([batch_member(plan) for plan in plans])
+        except RetryableAPIError:
+            raise
         except MailchimpAPIError as error:
-            if error.status >= 500 or error.status == 429:
-                raise
             return {id(plan): _Result("failed", str(error), error.status) for plan in plans}
         by_email: dict[str, tuple[str, dict[str, t.Any]]] = {}
         for outcome, members in (
@@ -292,22 +302,26 @@ class MemberSync:
     def _archive(self, plan: MemberPlan) -> _Result:
         try:
             self.audience.archive(plan.record.email)
+        except RetryableAPIError:
+            raise
         except MailchimpAPIError as error:
             if error.status == 404:
                 return _Result("skipped", "inactive record: the member was already gone", 404)
-            if error.status >= 500:
-                raise
             return _Result("failed", str(error), error.status)
         return _Result("updated", "archived: the ERP record is inactive", 204)
 
-    def _archive_old_address(self, plan: MemberPlan) -> None:
+    def _archive_old_address(self, plan: MemberPlan) -> str | None:
+        """Archive the address a person left; the reason when Mailchimp refuses."""
         old_email = t.cast("str", plan.archive_old)
         try:
             self.audience.archive(old_email)
+        except RetryableAPIError:
+            raise
         except MailchimpAPIError as error:
-            if error.status >= 500:
-                raise
-            LOGGER.warning("Could not archive the previous address of a member: %s", error)
+            if error.status == 404:
+                return None  # already gone
+            return f"the previous address {old_email} was not archived: {error}"
+        return None
 
     def _apply_tags(self, plans: list[MemberPlan], results: dict[int, _Result]) -> None:
         """Add wanted tags and remove the target's own stale ones, one call per tag per 500."""
@@ -349,11 +363,9 @@ class MemberSync:
 
     def _update_tag(self, call: tuple[str, list[MemberPlan], list[MemberPlan]]) -> None:
         tag, adding, removing = call
-        segment_id = self.audience.tag_segment_ids().get(tag)
-        if segment_id is None:
-            if not adding:
-                return
-            segment_id = self.audience.create_tag(tag)
+        if not adding and tag not in self.audience.tag_segment_ids():
+            return  # nothing to remove from a tag that does not exist
+        segment_id = self.audience.tag_id(tag)
         self.audience.update_tag(
             segment_id,
             [plan.record.email for plan in adding],
@@ -379,8 +391,10 @@ class MemberSync:
         def run(item: _T) -> t.Any:
             try:
                 return work(item)
+            except RetryableAPIError:
+                raise
             except MailchimpAPIError as error:
-                if capture and error.status < 500 and error.status != 429:
+                if capture:
                     return error
                 raise
 

@@ -114,9 +114,7 @@ class MemberTagSync:
         list_id = self.audience.list_id
         for tag, emails in sorted(additions.items()):
             try:
-                segment_id = self.audience.tag_segment_ids().get(tag) or self.audience.create_tag(
-                    tag
-                )
+                segment_id = self.audience.tag_id(tag)
                 for start in range(0, len(emails), MAX_MEMBERS_PER_CALL):
                     self.audience.update_tag(
                         segment_id, emails[start : start + MAX_MEMBERS_PER_CALL], []

@@ -41,7 +41,7 @@ ADDRESS_REQUIRED_PARTS = ("addr1", "city", "state", "zip")
 ADDRESS_PARTS = ("addr1", "addr2", "city", "state", "zip", "country")
 MERGE_TAG_MAX_LENGTH = 10
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class InvalidMemberError(ValueError):
@@ -127,7 +127,7 @@ def parse_member(record: dict[str, t.Any]) -> MemberRecord:
         msg = "missing email_address"
         raise InvalidMemberError(msg)
     email = email.strip()
-    if not _EMAIL.match(email):
+    if not EMAIL_PATTERN.match(email):
         msg = "email_address is not a valid email address"
         raise InvalidMemberError(msg)
 

@@ -15,7 +15,7 @@ import typing as t
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from target_mailchimp.client import MailchimpAPIError, RetryableAPIError
+from target_mailchimp.client import MailchimpAPIError, RetryableAPIError, describe_problem
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,6 +24,9 @@ if t.TYPE_CHECKING:
     from target_mailchimp.ecommerce import Operation
 
 LOGGER = logging.getLogger("target_mailchimp.operations")
+
+
+TRANSIENT_ROUNDS = 3  # resubmissions of operations that met 429/5xx inside a batch
 
 
 class BatchOperationError(RuntimeError):
@@ -46,11 +49,14 @@ class OperationResult:
     def detail(self) -> str:
         """Mailchimp's own words for a refusal: title, detail and field errors."""
         body = self.body if isinstance(self.body, dict) else {}
-        fields = "; ".join(
-            f"{error.get('field')}: {error.get('message')}" for error in body.get("errors") or []
+        return describe_problem(
+            str(body.get("title", "Error")), str(body.get("detail", "")), body.get("errors")
         )
-        text = f"{body.get('title', 'Error')}: {body.get('detail', '')}".strip()
-        return f"{text} ({fields})" if fields else text
+
+    @property
+    def transient(self) -> bool:
+        """Worth another try: throttled, a server error, or no result at all."""
+        return self.status in (0, 429) or self.status >= 500
 
     @property
     def already_exists(self) -> bool:
@@ -105,6 +111,27 @@ class BatchOperations:
         self.sleep = sleep
 
     def execute(self, operations: list[Operation]) -> list[OperationResult]:
+        """Run the operations; those that met a 429 or 5xx inside the batch are resubmitted.
+
+        A direct call would retry them; so does a batch, a few rounds, and then stops
+        the run rather than recording a transient failure as final.
+        """
+        results = self._run_batch(operations)
+        for _ in range(TRANSIENT_ROUNDS):
+            transient = [i for i, result in enumerate(results) if result.transient]
+            if not transient:
+                return results
+            LOGGER.info("Resubmitting %d operation(s) Mailchimp could not do yet", len(transient))
+            for index, result in zip(
+                transient, self._run_batch([operations[i] for i in transient]), strict=True
+            ):
+                results[index] = result
+        if any(result.transient for result in results):
+            msg = "Mailchimp kept answering 429/5xx to operations inside batches: try again later."
+            raise BatchOperationError(msg)
+        return results
+
+    def _run_batch(self, operations: list[Operation]) -> list[OperationResult]:
         """Submit, wait for `finished`, and read every operation's result."""
         if not operations:
             return []

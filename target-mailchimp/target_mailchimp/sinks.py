@@ -7,7 +7,7 @@ import typing as t
 from singer_sdk.sinks import BatchSink
 
 from target_mailchimp.audience import MAX_MEMBERS_PER_CALL
-from target_mailchimp.validation import AuditingValidator
+from target_mailchimp.validation import VALIDATION_ERROR, AuditingValidator
 
 if t.TYPE_CHECKING:
     from target_mailchimp.target import TargetMailchimp
@@ -31,6 +31,18 @@ class MailchimpSink(BatchSink):
 
     def _singer_validate_message(self, record: dict[str, t.Any]) -> None:
         """Accept records missing their upstream key properties (audited as failed)."""
+
+    def _parse_timestamps_in_record(
+        self, record: dict[str, t.Any], schema: dict[str, t.Any], treatment: t.Any
+    ) -> None:
+        """A date-time the SDK cannot parse fails its record only, not the run."""
+        try:
+            super()._parse_timestamps_in_record(record, schema, treatment)
+        except ValueError:
+            record.setdefault(
+                VALIDATION_ERROR,
+                "a date-time field does not match the input contract (ISO 8601 expected)",
+            )
 
     def process_batch(self, context: dict[str, t.Any]) -> None:
         """Write the batch, then audit every record's outcome."""

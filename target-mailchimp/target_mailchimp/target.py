@@ -24,6 +24,7 @@ from target_mailchimp.audience_snapshot import AudienceSnapshot
 from target_mailchimp.audit import OUTCOMES, AuditEvent, AuditStore, default_database_url
 from target_mailchimp.client import (
     DEFAULT_OAUTH_METADATA_URL,
+    MISSING_CREDENTIALS,
     MailchimpAuth,
     MailchimpClient,
     resolve_api_root,
@@ -259,8 +260,7 @@ class TargetMailchimp(Target):
         self.max_parallelism = 1
         redaction.install(str(self.config.get(name) or "") for name in SECRET_SETTINGS)
         if not (self.config.get("api_key") or self.config.get("access_token")):
-            msg = "Set either `api_key` or `access_token` for target-mailchimp."
-            raise ConfigValidationError(msg)
+            raise ConfigValidationError(MISSING_CREDENTIALS)
         self.run_id = uuid.uuid4().hex
         self.outcomes: dict[str, Counter[str]] = {}
         self.logger.info("target-mailchimp run %s", self.run_id)
@@ -440,6 +440,8 @@ class TargetMailchimp(Target):
         super().process_endofpipe()
         if "ecommerce_store" in self.__dict__:  # only when this run wrote e-commerce data
             self.ecommerce_store.finish()
+        if "client" in self.__dict__:
+            self.client.close()
         self.log_summary()
 
     def log_summary(self) -> None:

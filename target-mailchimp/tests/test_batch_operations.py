@@ -97,18 +97,22 @@ def test_batch_is_submitted_polled_and_its_archive_read(requests_mock, client) -
     assert "Authorization" not in requests_mock.request_history[-1].headers
 
 
-def test_operation_missing_from_the_archive_is_a_failure(requests_mock, client) -> None:
+def test_an_operation_missing_from_the_archive_is_resubmitted(requests_mock, client) -> None:
     requests_mock.post(f"{ROOT}/batches", json={"id": "b1", "status": "pending"})
     requests_mock.get(
         f"{ROOT}/batches/b1", json={"id": "b1", "status": "finished", "response_body_url": ARCHIVE}
     )
     requests_mock.get(
-        ARCHIVE, content=archive([{"status_code": 200, "operation_id": "0", "response": "{}"}])
+        ARCHIVE,
+        [
+            {"content": archive([{"status_code": 200, "operation_id": "0", "response": "{}"}])},
+            {"content": archive([{"status_code": 200, "operation_id": "0", "response": "{}"}])},
+        ],
     )
     results = BatchOperations(client, sleep=lambda _: None).execute(operations())
-    assert results[0].ok
-    assert not results[1].ok
-    assert "not in the batch" in results[1].detail
+    assert [result.ok for result in results] == [True, True]
+    batches = [r for r in requests_mock.request_history if r.path == "/3.0/batches"]
+    assert len(batches[1].json()["operations"]) == 1
 
 
 def test_a_batch_that_never_finishes_fails_the_run_clearly(requests_mock, client) -> None:
@@ -140,3 +144,44 @@ def test_the_archives_signed_url_is_never_logged(requests_mock, client, caplog) 
     BatchOperations(client, sleep=lambda _: None).execute(operations()[:1])
     assert "batch result archive" in caplog.text
     assert "s3cr3t" not in caplog.text
+
+
+def test_operations_that_met_a_429_inside_a_batch_are_resubmitted(requests_mock, client) -> None:
+    second_archive = ARCHIVE.replace("abc", "def")
+    requests_mock.post(f"{ROOT}/batches", [{"json": {"id": "b1"}}, {"json": {"id": "b2"}}])
+    requests_mock.get(
+        f"{ROOT}/batches/b1", json={"id": "b1", "status": "finished", "response_body_url": ARCHIVE}
+    )
+    requests_mock.get(
+        f"{ROOT}/batches/b2",
+        json={"id": "b2", "status": "finished", "response_body_url": second_archive},
+    )
+    requests_mock.get(
+        ARCHIVE,
+        content=archive(
+            [
+                {"status_code": 200, "operation_id": "0", "response": "{}"},
+                {"status_code": 429, "operation_id": "1", "response": "{}"},
+            ]
+        ),
+    )
+    requests_mock.get(
+        second_archive,
+        content=archive([{"status_code": 200, "operation_id": "0", "response": '{"id": "SO-2"}'}]),
+    )
+    results = BatchOperations(client, sleep=lambda _: None).execute(operations())
+    assert [result.status for result in results] == [200, 200]
+    resubmitted = requests_mock.request_history[-3].json()["operations"]
+    assert [op["body"] for op in resubmitted] == [json.dumps({"id": "SO-2"})]
+
+
+def test_operations_that_keep_failing_transiently_stop_the_run(requests_mock, client) -> None:
+    requests_mock.post(f"{ROOT}/batches", json={"id": "b1"})
+    requests_mock.get(
+        f"{ROOT}/batches/b1", json={"id": "b1", "status": "finished", "response_body_url": ARCHIVE}
+    )
+    requests_mock.get(
+        ARCHIVE, content=archive([{"status_code": 503, "operation_id": "0", "response": "{}"}])
+    )
+    with pytest.raises(BatchOperationError, match="kept answering"):
+        BatchOperations(client, sleep=lambda _: None).execute(operations()[:1])

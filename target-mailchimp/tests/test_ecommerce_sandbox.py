@@ -388,12 +388,39 @@ def test_customer_email_change_is_settled_not_retried(emulator, run_target) -> N
     assert write_calls(emulator) == []
 
 
-def test_order_of_an_unknown_customer_without_email_is_skipped(emulator, run_target) -> None:
+def test_order_of_an_unknown_customer_without_email_fails_and_is_kept_for_replay(
+    emulator, run_target
+) -> None:
     anonymous = order(1)
     anonymous["customer"] = {"id": "C-404"}
     run = run_target(streams_lines(("orders", [anonymous, order(2)])))
-    assert run.outcomes() == {"SO-1": "skipped", "SO-2": "created"}
+    assert run.outcomes() == {"SO-1": "failed", "SO-2": "created"}
     assert "unknown to Mailchimp" in run.reasons()["SO-1"]
+    failed = next(e for e in run.events if e["record_key"] == "SO-1")
+    assert failed["payload"]["id"] == "SO-1"
+
+
+def test_order_of_a_customer_mailchimp_already_holds_needs_only_its_id(
+    emulator, run_target
+) -> None:
+    emulator.seed(
+        {
+            "ecommerce": {
+                "stores": [
+                    {
+                        "id": STORE,
+                        "list_id": emulator.default_list_id,
+                        "customers": [{"id": "C-9", "email_address": "nine@harborsupply.com"}],
+                        "products": [{"id": "P-1", "title": "Product 1"}],
+                    }
+                ]
+            }
+        }
+    )
+    bare = order(1)
+    bare["customer"] = {"id": "C-9"}
+    run = run_target(streams_lines(("orders", [bare])))
+    assert run.outcomes() == {"SO-1": "created"}
 
 
 def test_order_of_a_known_customer_needs_only_its_id(emulator, run_target) -> None:
@@ -402,3 +429,33 @@ def test_order_of_a_known_customer_needs_only_its_id(emulator, run_target) -> No
     run = run_target(streams_lines(("customers", [customer(1)]), ("orders", [bare])))
     assert run.outcomes()["SO-1"] == "created"
     assert shop(emulator).orders["SO-1"].customer_id == "C-1"
+
+
+def test_variants_already_in_mailchimp_are_never_overwritten_from_order_lines(
+    emulator, run_target
+) -> None:
+    emulator.seed(
+        {
+            "ecommerce": {
+                "stores": [
+                    {
+                        "id": STORE,
+                        "list_id": emulator.default_list_id,
+                        "products": [
+                            {
+                                "id": "P-1",
+                                "title": "Real product",
+                                "variants": [{"id": "P-1", "title": "Real variant", "price": 99}],
+                            }
+                        ],
+                    }
+                ]
+            }
+        }
+    )
+    line_only = order(1)
+    del line_only["lines"][0]["product_title"]
+    run_target(streams_lines(("orders", [line_only])))
+    variant = shop(emulator).products["P-1"].variants["P-1"]
+    assert variant.title == "Real variant"
+    assert variant.attributes["price"] == 99

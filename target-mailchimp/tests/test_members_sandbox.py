@@ -358,3 +358,12 @@ def test_member_tags_for_an_unknown_erp_key_are_skipped(emulator, run_target) ->
 
     run = run_target(streams_lines(("member_tags", [{"source_id": "C-404", "tags": ["x"]}])))
     assert run.outcomes() == {"C-404": "skipped"}
+
+
+def test_a_record_with_an_unreadable_date_fails_alone(emulator, run_target) -> None:
+    run = run_target(singer_lines(person(1, updated_at="31/12/2026"), person(2)))
+    assert run.outcomes() == {
+        "person1@harborsupply.com": "failed",
+        "person2@harborsupply.com": "created",
+    }
+    assert "ISO 8601" in run.reasons()["person1@harborsupply.com"]

@@ -263,3 +263,21 @@ def test_secrets_never_appear_in_output_logs_errors_or_audit(emulator, config, t
     assert "person1@harborsupply.com" in audit_dump  # the scan did see real content
     assert secret not in everything
     assert secret.split("-")[0] not in everything
+
+
+def test_replay_never_undoes_a_later_email_change(emulator, run_target, config, tmp_path) -> None:
+    run_target(singer_lines(person(1)))
+    emulator.faults.enqueue(method="POST", path="/3.0/lists/*", status=400, times=1)
+    failed = run_target(singer_lines(person(1, merge_fields={"FNAME": "Failed"})))
+    assert failed.outcomes() == {"person1@harborsupply.com": "failed"}
+    run_target(singer_lines(person(1, email_address="moved@harborsupply.com")))
+    config_file = tmp_path / "config.json"
+    config_file.write_text(json.dumps(config))
+    subprocess.run(
+        [sys.executable, "-m", "target_mailchimp", "--config", str(config_file), "replay"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert emulator.member("moved@harborsupply.com")["status"] == "subscribed"
+    assert emulator.member("person1@harborsupply.com") is None

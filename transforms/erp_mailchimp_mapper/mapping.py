@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import logging
 import typing as t
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,7 @@ from simpleeval import EvalWithCompoundTypes
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
 
+LOGGER = logging.getLogger("erp_mailchimp_mapper")
 TARGET_STREAMS = ("members", "customers", "products", "orders", "member_tags")
 
 
@@ -94,6 +96,7 @@ class Rule:
     skip_reason: str = "skipped by the mapping"
     skipped: int = 0
     written: int = 0
+    failed: int = 0
 
 
 @dataclass
@@ -149,11 +152,18 @@ class Mapping:
         """The target records one source record becomes (none when skipped)."""
         for rule in self.rules.get(source, []):
             names = {**record, "record": record}
-            if rule.skip_when and self._evaluate(rule.skip_when, names, rule):
-                rule.skipped += 1
+            try:
+                if rule.skip_when and self._evaluate(rule.skip_when, names, rule):
+                    rule.skipped += 1
+                    continue
+                built = self._build(rule.fields, names, rule)
+            except MappingError as error:
+                # One record the mapping cannot handle must not stop the others.
+                rule.failed += 1
+                LOGGER.warning("%s (record left out)", error)
                 continue
             rule.written += 1
-            yield rule, self._build(rule.fields, names, rule)
+            yield rule, built
 
     def _build(self, spec: t.Any, names: dict[str, t.Any], rule: Rule) -> t.Any:
         if isinstance(spec, dict) and "each" in spec:
