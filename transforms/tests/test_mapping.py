@@ -246,19 +246,7 @@ def test_disabled_rules_stay_in_the_file_but_do_not_run(tmp_path) -> None:
 
 
 def test_a_record_the_mapping_cannot_handle_is_left_out_and_counted(mapping) -> None:
-    broken = {
-        **ORDER,
-        "lines": [
-            {
-                "id": 1,
-                "line": 1,
-                "item": 42,
-                "quantity": None,
-                "rate": decimal.Decimal("1"),
-                "amount": None,
-            }
-        ],
-    }
-    assert list(mapping.apply("sales_orders", broken)) == []  # int(None) failed
+    broken = {**ORDER, "lines": ["not an object"]}
+    assert list(mapping.apply("sales_orders", broken)) == []
     assert mapping.rules["sales_orders"][0].failed == 1
     assert len(list(mapping.apply("sales_orders", ORDER))) == 1  # the next one still flows
