@@ -21,6 +21,8 @@ DEFAULT_FUSION_URL = os.environ.get("ERP_SANDBOX_FUSION_URL", "http://127.0.0.1:
 DEFAULT_ACUMATICA_URL = os.environ.get(
     "ERP_SANDBOX_ACUMATICA_URL", "http://127.0.0.1:8083/AcumaticaERP"
 )
+DEFAULT_JDE_URL = os.environ.get("ERP_SANDBOX_JDE_URL", "http://127.0.0.1:8084")
+DEFAULT_EXACT_URL = os.environ.get("ERP_SANDBOX_EXACT_URL", "http://127.0.0.1:8085")
 SAMPLE_SIZE = 5
 
 
@@ -56,6 +58,18 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=8083,
         help="port of the Acumatica emulator (default %(default)s; 0 = any)",
+    )
+    serve.add_argument(
+        "--jde-port",
+        type=int,
+        default=8084,
+        help="port of the JD Edwards AIS emulator (default %(default)s; 0 = any)",
+    )
+    serve.add_argument(
+        "--exact-port",
+        type=int,
+        default=8085,
+        help="port of the Exact Online emulator (default %(default)s; 0 = any)",
     )
     serve.add_argument(
         "--seed-file", type=Path, help="JSON seed document applied at start and after every reset"
@@ -110,6 +124,18 @@ def _parser() -> argparse.ArgumentParser:
                 help="instance URL of the Acumatica emulator (default %(default)s; "
                 "env ERP_SANDBOX_ACUMATICA_URL)",
             )
+            command.add_argument(
+                "--jde-url",
+                default=DEFAULT_JDE_URL,
+                help="AIS Server URL of the JD Edwards emulator (default %(default)s; "
+                "env ERP_SANDBOX_JDE_URL)",
+            )
+            command.add_argument(
+                "--exact-url",
+                default=DEFAULT_EXACT_URL,
+                help="base URL of the Exact Online emulator (default %(default)s; "
+                "env ERP_SANDBOX_EXACT_URL)",
+            )
     return parser
 
 
@@ -125,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(netsuite_summary_line(args.netsuite_url))
                 print(fusion_summary_line(args.fusion_url))
                 print(acumatica_summary_line(args.acumatica_url))
+                print(jde_summary_line(args.jde_url))
+                print(exact_summary_line(args.exact_url))
             return status
         return _reset(args.mailchimp_url)
     except (urllib.error.URLError, OSError) as exc:
@@ -134,7 +162,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from erp_sandbox.acumatica import AcumaticaEmulator
+    from erp_sandbox.exact import ExactEmulator
     from erp_sandbox.fusion import FusionEmulator
+    from erp_sandbox.jde import JdeEmulator
     from erp_sandbox.mailchimp import MailchimpEmulator
     from erp_sandbox.netsuite import NetSuiteEmulator
 
@@ -154,6 +184,8 @@ def _serve(args: argparse.Namespace) -> int:
     acumatica = AcumaticaEmulator(
         host=args.host, port=args.acumatica_port, fault_seed=args.fault_seed
     )
+    jde = JdeEmulator(host=args.host, port=args.jde_port, fault_seed=args.fault_seed)
+    exact = ExactEmulator(host=args.host, port=args.exact_port, fault_seed=args.fault_seed)
 
     def ready(bound: list[tuple[ServedApp, int]]) -> None:
         for served, port in bound:
@@ -173,6 +205,23 @@ def _serve(args: argparse.Namespace) -> int:
                     f"erp-sandbox: acumatica ready at {site} (tenant {acumatica.tenant}, "
                     f"user {acumatica.username}, client id {acumatica.client_id}, "
                     f"endpoints Default/{','.join(acumatica.settings.endpoint_versions)}, "
+                    f"inspection {base}/_sandbox/state)",
+                    flush=True,
+                )
+                continue
+            if served.name == "exact":
+                exact.settings.public_base_url = base
+                print(
+                    f"erp-sandbox: exact ready at {base} (division {exact.division}, "
+                    f"client id {exact.client_id}, token URL {base}/api/oauth2/token, "
+                    f"inspection {base}/_sandbox/state)",
+                    flush=True,
+                )
+                continue
+            if served.name == "jde":
+                print(
+                    f"erp-sandbox: jde ready at {base} (AIS Server; user {jde.username}, "
+                    f"environment {jde.environment}, role {jde.role}, "
                     f"inspection {base}/_sandbox/state)",
                     flush=True,
                 )
@@ -199,6 +248,8 @@ def _serve(args: argparse.Namespace) -> int:
             ServedApp("netsuite", netsuite.app, args.host, args.netsuite_port),
             ServedApp("fusion", fusion.app, args.host, args.fusion_port),
             ServedApp("acumatica", acumatica.app, args.host, args.acumatica_port),
+            ServedApp("jde", jde.app, args.host, args.jde_port),
+            ServedApp("exact", exact.app, args.host, args.exact_port),
         ],
         ready,
     )
@@ -267,6 +318,44 @@ def acumatica_summary_line(base_url: str) -> str:
         f"{counts['StockItem']} stock items, {counts['SalesOrder']} sales orders, "
         f"{counts['SalesInvoice']} sales invoices; open sessions {state['sessions']['open']}; "
         f"API calls {calls['total']}"
+    )
+
+
+def jde_summary_line(base_url: str) -> str:
+    """One line about the emulated JD Edwards AIS Server, or why there is none."""
+    base = base_url.rstrip("/")
+    try:
+        state = _fetch(base + "/_sandbox/state")
+        calls = _fetch(base + "/_sandbox/calls")
+    except (urllib.error.URLError, OSError, ValueError):
+        return f"JD Edwards AIS sandbox at {base}: not reachable"
+    counts = state["counts"]
+    customers = state.get("seed", {}).get("customers")
+    return (
+        f"JD Edwards AIS sandbox at {base} (environment {state['environments'][0]}): "
+        f"{counts['F0101']} address book rows ({customers} customers), "
+        f"{counts['F03012']} customer master rows, {counts['F01151']} electronic addresses, "
+        f"{counts['F0115']} phones, {counts['F0116']} addresses; "
+        f"open sessions {state['sessions']['open']}, "
+        f"open result sets {state['sessions']['open_result_sets']}; API calls {calls['total']}"
+    )
+
+
+def exact_summary_line(base_url: str) -> str:
+    """One line about the emulated Exact Online division, or why there is none."""
+    base = base_url.rstrip("/")
+    try:
+        state = _fetch(base + "/_sandbox/state")
+        calls = _fetch(base + "/_sandbox/calls")
+    except (urllib.error.URLError, OSError, ValueError):
+        return f"Exact Online sandbox at {base}: not reachable"
+    counts = state["counts"]
+    return (
+        f"Exact Online sandbox at {base} (division {state['division']}): "
+        f"{counts['Accounts']} accounts, {counts['Contacts']} contacts, "
+        f"{counts['Costcenters']} cost centers, {counts['SalesInvoices']} sales invoices "
+        f"({counts['SalesInvoiceLines']} lines), {counts['Deleted']} deletions; "
+        f"webhook subscriptions {state['webhooks']['subscriptions']}; API calls {calls['total']}"
     )
 
 

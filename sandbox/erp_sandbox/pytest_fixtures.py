@@ -5,8 +5,8 @@ Enable them in a ``conftest.py`` with::
     pytest_plugins = ["erp_sandbox.pytest_fixtures"]
 
 One emulator of each kind serves the whole session; ``mailchimp_emulator``,
-``netsuite_emulator``, ``fusion_emulator`` and ``acumatica_emulator`` reset theirs
-(state, call log, faults, …) before each test.
+``netsuite_emulator``, ``fusion_emulator``, ``acumatica_emulator``, ``jde_emulator`` and
+``exact_emulator`` reset theirs (state, call log, faults, …) before each test.
 ``mailchimp_api`` is a ``requests.Session`` whose relative URLs start at ``…/3.0`` and
 that sends the API key.
 """
@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     import requests
 
     from erp_sandbox.acumatica import AcumaticaEmulator
+    from erp_sandbox.exact import ExactEmulator
     from erp_sandbox.fusion import FusionEmulator
+    from erp_sandbox.jde import JdeEmulator
     from erp_sandbox.mailchimp import MailchimpEmulator
     from erp_sandbox.netsuite import NetSuiteEmulator
 
@@ -133,3 +135,45 @@ def acumatica_emulator(acumatica_emulator_server: AcumaticaEmulator) -> Acumatic
     faults, sessions or tokens, clock unfrozen."""
     acumatica_emulator_server.reset(restore_settings=True)
     return acumatica_emulator_server
+
+
+@pytest.fixture(scope="session")
+def jde_emulator_server() -> Iterator[JdeEmulator]:
+    """One JD Edwards AIS emulator (default seed) for the whole test session, on a free
+    port."""
+    from erp_sandbox.jde import JdeEmulator
+
+    emulator = JdeEmulator(port=0).start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture
+def jde_emulator(jde_emulator_server: JdeEmulator) -> JdeEmulator:
+    """The session's JD Edwards emulator, back to its starting data and settings: no
+    calls, faults, sessions or result sets, clock unfrozen."""
+    jde_emulator_server.reset(restore_settings=True)
+    return jde_emulator_server
+
+
+@pytest.fixture(scope="session")
+def exact_emulator_server() -> Iterator[ExactEmulator]:
+    """One Exact Online emulator (default seed) for the whole test session, on a free
+    port."""
+    from erp_sandbox.exact import ExactEmulator
+
+    emulator = ExactEmulator(port=0).start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture
+def exact_emulator(exact_emulator_server: ExactEmulator) -> ExactEmulator:
+    """The session's Exact Online emulator, back to its starting data and settings: no
+    calls, faults, codes, tokens, rate-limit counters or subscriptions, clock unfrozen."""
+    exact_emulator_server.reset(restore_settings=True)
+    return exact_emulator_server

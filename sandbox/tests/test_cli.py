@@ -45,6 +45,10 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
             "0",
             "--acumatica-port",
             "0",
+            "--jde-port",
+            "0",
+            "--exact-port",
+            "0",
             "--seed-file",
             str(seed_file),
         ],
@@ -57,6 +61,8 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
     netsuite_bases: list[str] = []
     fusion_bases: list[str] = []
     acumatica_bases: list[str] = []
+    jde_bases: list[str] = []
+    exact_bases: list[str] = []
     for line in process.stdout:
         found = re.search(r"mailchimp ready at (http://127\.0\.0\.1:\d+)", line)
         if found:
@@ -70,6 +76,12 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
         acumatica = re.search(r"acumatica ready at (http://127\.0\.0\.1:\d+/AcumaticaERP)", line)
         if acumatica:
             acumatica_bases.append(acumatica.group(1))
+        jde = re.search(r"jde ready at (http://127\.0\.0\.1:\d+)", line)
+        if jde:
+            jde_bases.append(jde.group(1))
+        exact = re.search(r"exact ready at (http://127\.0\.0\.1:\d+)", line)
+        if exact:
+            exact_bases.append(exact.group(1))
         if "ready; stop with" in line:
             break
     try:
@@ -77,6 +89,8 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
         assert netsuite_bases, "the NetSuite emulator never said it was ready"
         assert fusion_bases, "the Fusion emulator never said it was ready"
         assert acumatica_bases, "the Acumatica emulator never said it was ready"
+        assert jde_bases, "the JD Edwards emulator never said it was ready"
+        assert exact_bases, "the Exact Online emulator never said it was ready"
         yield process, base
     finally:
         if process.poll() is None:
