@@ -17,6 +17,8 @@ LOGGER = logging.getLogger("tap_exact.auth")
 # expired"); access tokens live 600 s. A token is used until 30 s before it expires.
 MIN_REFRESH_INTERVAL = 570.0
 EXPIRY_MARGIN = 30.0
+# When Exact says "too early" although our record says otherwise (clock skew).
+EARLY_RETRY = 30.0
 REAUTHORIZE = "Run `tap-exact authorize` to authorize the app again."
 
 
@@ -84,10 +86,32 @@ class ExactOAuth(APIAuthenticatorBase):
         return bool(pair and pair.access_token and pair.expires_at - EXPIRY_MARGIN > self.clock())
 
     def _refresh(self, pair: TokenPair) -> TokenPair:
-        wait = pair.refreshed_at + MIN_REFRESH_INTERVAL - self.clock()
-        if wait > 0:
+        """Spend the refresh token once; on "not expired", wait out the 570 s and retry.
+
+        A due token is never early (600 s - 30 s margin = 570 s). A rejected one is
+        renewed at once: Exact's clock, not ours, decides whether it is too early, and
+        only then does the tap wait for the rest of the interval.
+        """
+        response, body, requested_at = self._token_request(pair)
+        if _too_early(response, body):
+            wait = max(pair.refreshed_at + MIN_REFRESH_INTERVAL - self.clock(), EARLY_RETRY)
             LOGGER.info("Exact allows a new token in %.0f s: waiting", wait)
             self.sleep(wait)
+            response, body, requested_at = self._token_request(pair)
+        if response.status_code in (400, 401) and not _too_early(response, body):
+            reason = body.get("error_description") or body.get("error") or response.reason
+            msg = f"Exact refused the refresh token ({reason}). {REAUTHORIZE}"
+            raise ReauthorizationNeededError(msg)
+        if not response.ok:
+            msg = (
+                f"Exact's token endpoint answered {response.status_code}: "
+                f"{body.get('error_description') or body.get('error') or response.reason}"
+            )
+            raise RuntimeError(msg)
+        LOGGER.info("Exact access token refreshed (the refresh token rotated)")
+        return token_pair(body, requested_at)
+
+    def _token_request(self, pair: TokenPair) -> tuple[requests.Response, dict[str, t.Any], float]:
         requested_at = self.clock()
         response = requests.post(
             self.token_url,
@@ -100,18 +124,11 @@ class ExactOAuth(APIAuthenticatorBase):
             headers={"Accept": "application/json"},
             timeout=60,
         )
-        body = _json(response)
-        if response.status_code in (400, 401) and "not expired" not in str(body):
-            reason = body.get("error_description") or body.get("error") or response.reason
-            msg = f"Exact refused the refresh token ({reason}). {REAUTHORIZE}"
-            raise ReauthorizationNeededError(msg)
-        if not response.ok:
-            msg = (
-                f"Exact's token endpoint answered {response.status_code}: {body or response.reason}"
-            )
-            raise RuntimeError(msg)
-        LOGGER.info("Exact access token refreshed (the refresh token rotated)")
-        return token_pair(body, requested_at)
+        return response, _json(response), requested_at
+
+
+def _too_early(response: requests.Response, body: dict[str, t.Any]) -> bool:
+    return response.status_code == 401 and "not expired" in str(body).lower()
 
 
 def token_pair(body: dict[str, t.Any], requested_at: float) -> TokenPair:

@@ -40,14 +40,26 @@ class FakeClock:
 class ExactTokenEndpoint:
     """Single-use refresh tokens, each refresh rotating the pair."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: FakeClock | None = None) -> None:
         self.valid = {"r0"}
         self.issued = 0
+        self.refused_early = 0
         self.lock = threading.Lock()
+        self.clock = clock
+        self.last_issued_at: float | None = None
 
     def __call__(self, request: requests.PreparedRequest, context) -> dict:
         form = urllib.parse.parse_qs(request.body)
         with self.lock:
+            now = self.clock() if self.clock else 0.0
+            if self.clock and self.last_issued_at is not None and now - self.last_issued_at < 570:
+                self.refused_early += 1
+                context.status_code = 401
+                return {
+                    "error": "invalid_request",
+                    "error_description": "Rate limit exceeded: access_token not expired",
+                }
+            self.last_issued_at = now
             token = form["refresh_token"][0]
             if token not in self.valid:
                 context.status_code = 400
@@ -109,14 +121,42 @@ def test_a_token_is_reused_until_due_and_refreshed_then(requests_mock, store_url
 def test_a_rejected_token_is_refreshed_but_never_before_570_seconds(
     requests_mock, store_url
 ) -> None:
-    requests_mock.post(TOKEN_URL, json=ExactTokenEndpoint())
     clock = FakeClock()
+    endpoint = ExactTokenEndpoint(clock)
+    requests_mock.post(TOKEN_URL, json=endpoint)
     auth = oauth(store_url, clock)
     auth.access_token()
     clock.now += 100
     auth.invalidate()  # Exact answered 401 to a call
     assert auth.access_token() == "a2"
-    assert clock.slept == [470.0]  # waited until 570 s after the last refresh
+    assert endpoint.refused_early == 1  # Exact said "not expired"...
+    assert clock.slept == [470.0]  # ...so the tap waited until 570 s after the last refresh
+    assert endpoint.issued == 2
+
+
+def test_a_due_token_is_refreshed_without_being_refused(requests_mock, store_url) -> None:
+    clock = FakeClock()
+    endpoint = ExactTokenEndpoint(clock)
+    requests_mock.post(TOKEN_URL, json=endpoint)
+    auth = oauth(store_url, clock)
+    auth.access_token()
+    for _ in range(5):
+        clock.now += 571
+        auth.access_token()
+    assert (endpoint.issued, endpoint.refused_early, clock.slept) == (6, 0, [])
+
+
+def test_a_rejection_after_the_server_clock_moved_on_refreshes_at_once(
+    requests_mock, store_url
+) -> None:
+    requests_mock.post(TOKEN_URL, json=ExactTokenEndpoint())  # no 570 s rule left to hit
+    clock = FakeClock()
+    auth = oauth(store_url, clock)
+    auth.access_token()
+    clock.now += 60
+    auth.invalidate()
+    assert auth.access_token() == "a2"
+    assert clock.slept == []
 
 
 def test_the_new_pair_is_stored_before_the_new_token_is_used(requests_mock, store_url) -> None:
