@@ -90,7 +90,7 @@ class MemberSync:
         """Write one batch of records; return one audit event per record."""
         events: list[AuditEvent] = []
         records: list[MemberRecord] = []
-        for raw in raw_records:
+        for raw in self._resolve_deletions(raw_records, events):
             try:
                 records.append(parse_member(raw))
             except InvalidMemberError as error:
@@ -164,6 +164,42 @@ class MemberSync:
         return changed, hashes
 
     # Reads before writing ----------------------------------------------------
+
+    def _resolve_deletions(
+        self, raw_records: list[dict[str, t.Any]], events: list[AuditEvent]
+    ) -> list[dict[str, t.Any]]:
+        """Deleted ERP records become inactive ones, their address found by `source_id`.
+
+        A deletion often carries nothing but the ERP key; the ledger knows which address
+        the target last wrote for it. A deletion of a record never written is skipped.
+        """
+        deleted = [raw for raw in raw_records if raw.get("deleted") is True]
+        if not deleted:
+            return raw_records
+        known = self.store.emails_for_sources(
+            self.settings.list_id,
+            [str(raw["source_id"]) for raw in deleted if raw.get("source_id") is not None],
+        )
+        resolved = []
+        for raw in raw_records:
+            if raw.get("deleted") is not True:
+                resolved.append(raw)
+                continue
+            email = raw.get("email_address") or known.get(str(raw.get("source_id")))
+            if not email:
+                events.append(self._deletion_of_unknown_event(raw))
+                continue
+            resolved.append({**raw, "email_address": email, "active": False})
+        return resolved
+
+    def _deletion_of_unknown_event(self, raw: dict[str, t.Any]) -> AuditEvent:
+        return AuditEvent(
+            stream=self.stream,
+            record_key=f"source:{raw.get('source_id')}",
+            source_id=None if raw.get("source_id") is None else str(raw["source_id"]),
+            outcome="skipped",
+            reason="deleted in the ERP; no member was ever written for this source_id",
+        )
 
     def _ensure_merge_fields(self, records: list[MemberRecord]) -> None:
         used: dict[str, str] = {}

@@ -22,9 +22,11 @@ ADDRESS_SCHEMA: dict[str, t.Any] = {
 MEMBERS_SCHEMA: dict[str, t.Any] = {
     "type": "object",
     "description": "One audience member per email address.",
-    "required": ["email_address"],
     "properties": {
-        "email_address": {"type": "string", "description": "The member's address (the key)."},
+        "email_address": {
+            "type": ["string", "null"],
+            "description": "The member's address (the key); required unless `deleted`.",
+        },
         "source_id": {
             "type": ["string", "null"],
             "description": "Stable ERP key, used to follow email changes.",
@@ -38,6 +40,11 @@ MEMBERS_SCHEMA: dict[str, t.Any] = {
         "active": {
             "type": ["boolean", "null"],
             "description": "False: the ERP record is inactive (see `inactive_action`).",
+        },
+        "deleted": {
+            "type": ["boolean", "null"],
+            "description": "True: the ERP record was deleted. Treated as `active: false`; "
+            "without `email_address` the address last written for `source_id` is used.",
         },
         "merge_fields": {
             "type": ["object", "null"],

@@ -168,6 +168,23 @@ def test_inactive_action_applies_to_known_members(
     assert tags_of(emulator, "person1@harborsupply.com") == expected_tags
 
 
+def test_a_deletion_known_only_by_source_id_applies_to_the_address_last_written(
+    emulator, run_target
+) -> None:
+    run_target(singer_lines(person(1), person(2)))
+    deletion = {"source_id": "C-1", "deleted": True, "updated_at": "2026-11-02T00:00:00Z"}
+    run = run_target(singer_lines(deletion), inactive_action="archive")
+    assert status_of(emulator, "person1@harborsupply.com") == "archived"
+    assert status_of(emulator, "person2@harborsupply.com") == "subscribed"
+    assert list(run.outcomes()) == ["person1@harborsupply.com"]
+
+
+def test_a_deletion_of_a_record_never_written_is_skipped(emulator, run_target) -> None:
+    run = run_target(singer_lines({"source_id": "C-404", "deleted": True}))
+    assert run.outcomes() == {"source:C-404": "skipped"}
+    assert write_calls(emulator) == []
+
+
 def test_reactivated_record_loses_the_inactive_tag(emulator, run_target) -> None:
     run_target(singer_lines(person(1)), inactive_action="tag")
     run_target(singer_lines(person(1, active=False)), inactive_action="tag")

@@ -29,7 +29,7 @@ def about(output_format: str) -> str:
 def test_about_documents_the_input_contract_and_its_json_schema() -> None:
     document = json.loads(about("json"))
     members = document["input_streams"]["members"]
-    assert members["required"] == ["email_address"]
+    assert document["input_streams"]["customers"]["required"] == ["id", "email_address"]
     assert set(members["properties"]) >= {
         "email_address",
         "source_id",
