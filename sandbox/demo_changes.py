@@ -5,6 +5,8 @@ customer is deactivated, and a new sales order is entered.
 `python sandbox/demo_changes.py fusion URL`: one account's email changes and another
 account is deactivated.
 `python sandbox/demo_changes.py acumatica URL`: a contact asks for no more marketing.
+`python sandbox/demo_changes.py exact URL`: a new account, an account's email change and a
+credit note; `exact-code URL` prints an authorization code for `tap-exact authorize`.
 All through the emulators' inspection APIs.
 """
 
@@ -111,10 +113,50 @@ def change_acumatica(base: str) -> None:
     print(f"   no marketing:  {_plain(contact['Email'])}")
 
 
+def exact_code(base: str) -> None:
+    """An authorization code, as Exact's consent page would redirect with it."""
+    print(_call(base, "POST", "authorization-code")["code"])
+
+
+def change_exact(base: str) -> None:
+    """A new account, an email change and a credit note in Exact Online."""
+    for code in range(1001, 1200):  # the seed numbers accounts from 1001
+        account = _call(base, "GET", f"records/Accounts/{code}")
+        if account.get("Email") and account.get("IsSales") and not account.get("Blocked"):
+            break
+    new_address = "orders@tidewater-foods.nl"
+    _call(base, "PATCH", f"records/Accounts/{account['ID']}", {"Email": new_address})
+    print(f"   email change:  {account['Email']} → {new_address}")
+    _call(
+        base,
+        "POST",
+        "records/Accounts",
+        {"Name": "Noordzee Vishandel BV", "Email": "inkoop@noordzee-vishandel.nl", "Status": "C"},
+    )
+    print("   new account:   inkoop@noordzee-vishandel.nl")
+    credit = _call(
+        base,
+        "POST",
+        "records/SalesInvoices",
+        {
+            "InvoiceTo": account["ID"],
+            "Type": 8021,
+            "SalesInvoiceLines": [{"ItemCode": "DESK-BLU", "Quantity": -1.0, "UnitPrice": 339.61}],
+        },
+    )
+    print(f"   credit note:   {credit['InvoiceNumber']} for {account['Name']}")
+
+
 def _plain(value: object) -> object:
     return value.get("value") if isinstance(value, dict) else value
 
 
 if __name__ == "__main__":
-    changes = {"netsuite": change_netsuite, "fusion": change_fusion, "acumatica": change_acumatica}
+    changes = {
+        "netsuite": change_netsuite,
+        "fusion": change_fusion,
+        "acumatica": change_acumatica,
+        "exact": change_exact,
+        "exact-code": exact_code,
+    }
     changes[sys.argv[1]](sys.argv[2])

@@ -22,6 +22,7 @@ SAMPLES = PROJECT / "sandbox" / "samples"
 
 if t.TYPE_CHECKING:
     from erp_sandbox.acumatica import AcumaticaEmulator
+    from erp_sandbox.exact import ExactEmulator
     from erp_sandbox.fusion import FusionEmulator
     from erp_sandbox.mailchimp import MailchimpEmulator
     from erp_sandbox.netsuite import NetSuiteEmulator
@@ -47,6 +48,7 @@ def meltano(
     netsuite_emulator: NetSuiteEmulator,
     fusion_emulator: FusionEmulator,
     acumatica_emulator: AcumaticaEmulator,
+    exact_emulator: ExactEmulator,
     tmp_path: Path,
 ) -> t.Callable[..., MeltanoResult]:
     """Run `meltano --environment=sandbox …` against this session's emulators.
@@ -62,6 +64,10 @@ def meltano(
         "TAP_ORACLE_FUSION_BASE_URL": fusion_emulator.base_url,
         "TAP_ORACLE_FUSION_TOKEN_URL": fusion_emulator.token_url,
         "TAP_ACUMATICA_BASE_URL": acumatica_emulator.base_url,
+        "TAP_EXACT_BASE_URL": exact_emulator.base_url,
+        # A token store of the test's own, seeded with a token the emulator just issued.
+        "TAP_EXACT_TOKEN_STORE_URL": str(tmp_path / "exact-token"),
+        "TAP_EXACT_REFRESH_TOKEN": exact_emulator.issue_refresh_token(),
         "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
         "TARGET_MAILCHIMP_AUDIT_DATABASE_URL": f"sqlite:///{tmp_path / 'audit.db'}",
         "TARGET_MAILCHIMP_MAX_BACKOFF_SECONDS": "0",
@@ -138,3 +144,21 @@ def bookmarks(meltano: t.Callable[..., MeltanoResult], tap: str = "tap-netsuite"
     [state_id] = [name for name in state_ids if tap in name]
     state = json.loads(meltano("state", "get", state_id).stdout)
     return state["singer_state"]["bookmarks"]
+
+
+def audit_events(tmp_path: Path, stream: str) -> list[dict[str, t.Any]]:
+    """The target's audit events of one stream, oldest first (the test's own audit store)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'audit.db'}")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT run_id, record_key, outcome, reason FROM audit_events "
+                "WHERE stream = :stream ORDER BY id"
+            ),
+            {"stream": stream},
+        )
+        events = [dict(row._mapping) for row in rows]
+    engine.dispose()
+    return events

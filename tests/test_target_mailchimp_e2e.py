@@ -64,6 +64,9 @@ def test_secrets_stay_out_of_meltano_output(mailchimp_emulator, meltano) -> None
     [
         ("loaders", "target-mailchimp"),
         ("extractors", "tap-netsuite"),
+        ("extractors", "tap-oracle-fusion"),
+        ("extractors", "tap-acumatica"),
+        ("extractors", "tap-exact"),
         ("mappers", "erp-mailchimp-mapper"),
     ],
 )

@@ -9,8 +9,10 @@ to), from a one-shot listener on an `http://localhost:<port>` redirect URI
 from __future__ import annotations
 
 import http.server
+import json
 import secrets
 import typing as t
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import click
@@ -118,14 +120,23 @@ def authorize_command(tap_class: type[TapExact]) -> click.Command:
         help="Configuration file, or ENV to read settings from the environment.",
     )
     @click.option("--code", help="The authorization code, or the URL Exact redirected to.")
+    # `meltano invoke` passes the tap's catalog and state too: accepted, not needed.
+    @click.option("--catalog", hidden=True)
+    @click.option("--state", hidden=True)
     @click.option(
         "--listen",
         is_flag=True,
         help="Catch the redirect on the local `http://localhost:<port>` redirect URI.",
     )
-    def authorize(config: tuple[str, ...], code: str | None, listen: bool) -> None:
+    def authorize(
+        config: tuple[str, ...],
+        code: str | None,
+        listen: bool,
+        catalog: str | None,
+        state: str | None,
+    ) -> None:
         tap = tap_class(
-            config=[path for path in config if path != "ENV"] or None,
+            config=merged_config(config),
             parse_env_config="ENV" in config,
             validate_config=True,
             setup_mapper=False,
@@ -153,3 +164,12 @@ def authorize_command(tap_class: type[TapExact]) -> click.Command:
         click.echo(f"Authorized: the token store ({location}) holds a fresh token pair.", err=True)
 
     return authorize
+
+
+def merged_config(paths: tuple[str, ...]) -> dict[str, t.Any]:
+    """The settings of several config files, later files winning (`ENV` is not a file)."""
+    merged: dict[str, t.Any] = {}
+    for path in paths:
+        if path != "ENV":
+            merged.update(json.loads(Path(path).read_text(encoding="utf-8")))
+    return merged

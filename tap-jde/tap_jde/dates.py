@@ -1,19 +1,47 @@
-"""JD Edwards dates and times: Julian `CYYDDD` dates and `HHMMSS` times."""
+"""JD Edwards dates and times: Julian `CYYDDD` dates and `HHMMSS` times.
+
+The database stores dates as `CYYDDD` (C = centuries after 1900, so `124032` is
+2024-02-01 and `99074` is 1999-03-15) and change times (`UPMT`) as `HHMMSS` numbers
+(`93005` is 09:30:05), both in the server's local time. The AIS Server renders date
+columns as `yyyymmdd`, in the user's format (`simpleDateFormat` of the token response)
+or as Julian digits, depending on its version and configuration, and reads query
+literals in the user's format or as Julian digits.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
+import typing as t
+
+if t.TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 JULIAN_OFFSET = 1_900_000  # CYYDDD + 1900000 = YYYYDDD
+LITERAL_FORMATS = ("formatted", "julian")
+
+
+class Since(t.NamedTuple):
+    """A change bookmark in the server's local time: `UPMJ` date and `UPMT` time."""
+
+    day: dt.date
+    time: dt.time
+
+    @classmethod
+    def from_moment(cls, moment: dt.datetime, zone: ZoneInfo) -> Since:
+        """A bookmark (an aware datetime, e.g. from state) as the server's wall time."""
+        local = moment.astimezone(zone)
+        return cls(local.date(), local.time().replace(microsecond=0, tzinfo=None))
 
 
 def julian_to_date(value: int | str) -> dt.date:
     """`CYYDDD` → date: C=0 is 19xx, C=1 is 20xx (`124032` → 2024-02-01)."""
-    number = int(value) + JULIAN_OFFSET
-    year, day = divmod(number, 1000)
-    return dt.date(year, 1, 1) + dt.timedelta(days=day - 1)
+    year, day = divmod(int(value) + JULIAN_OFFSET, 1000)
+    result = dt.date(year, 1, 1) + dt.timedelta(days=day - 1)
+    if day < 1 or result.year != year:  # e.g. day 000, or day 366 of a common year
+        msg = f"{value!r} is not a CYYDDD date"
+        raise ValueError(msg)
+    return result
 
 
 def date_to_julian(day: dt.date) -> int:
@@ -45,32 +73,50 @@ def strptime_pattern(simple_date_format: str) -> str:
     return pattern
 
 
-def parse_date(value: int | str, simple_date_format: str) -> dt.date:
-    """A date column as the AIS Server renders it: Julian digits, or the user's format."""
+def parse_date(value: int | str | None, simple_date_format: str) -> dt.date | None:
+    """A date column as the AIS Server renders it; a blank date (`""`, `0`) is None.
+
+    Accepted: Julian digits (`124032`, `99074`), `yyyymmdd` (`20240201`), ISO
+    (`2024-02-01`) and the user's format (`02/01/2024`).
+    """
+    if value is None:
+        return None
     text = str(value).strip()
-    if re.fullmatch(r"\d{5,6}", text):
+    if text in ("", "0"):
+        return None
+    if re.fullmatch(r"\d{1,6}", text):  # CYYDDD never has more than 6 digits
         return julian_to_date(text)
+    if re.fullmatch(r"\d{8}", text):
+        try:
+            return dt.datetime.strptime(text, "%Y%m%d").date()
+        except ValueError:
+            pass  # a user format without separators (`ddMMyyyy`): read below
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         return dt.date.fromisoformat(text)
     return dt.datetime.strptime(text, strptime_pattern(simple_date_format)).date()
 
 
 def format_date(day: dt.date, literal_format: str, simple_date_format: str) -> str:
-    """A query literal for a date, as the server expects it (`julian` or `user`)."""
+    """A query literal for a date, as the server reads them (`formatted` or `julian`)."""
     if literal_format == "julian":
         return str(date_to_julian(day))
     return day.strftime(strptime_pattern(simple_date_format))
 
 
-def changed_at(upmj: int | str, upmt: int | str | None, zone: ZoneInfo) -> dt.datetime:
-    """A row's last change (UPMJ, UPMT, server-local) as an aware UTC datetime."""
-    local = dt.datetime.combine(julian_to_date(upmj), hhmmss_to_time(upmt), tzinfo=zone)
+def changed_at(day: dt.date | None, upmt: int | str | None, zone: ZoneInfo) -> dt.datetime | None:
+    """A row's last change (UPMJ date, UPMT time, server-local) as an aware UTC datetime.
+
+    An ambiguous wall time (the repeated hour when clocks go back) is read as the first
+    of the two, so later wall times never map to earlier instants.
+    """
+    if day is None:
+        return None
+    local = dt.datetime.combine(day, hhmmss_to_time(upmt), tzinfo=zone)
     return local.astimezone(dt.UTC)
 
 
-def changed_since(
-    upmj: int | str, upmt: int | str | None, since_date: dt.date, since_time: dt.time
-) -> bool:
-    """`UPMJ > d OR (UPMJ = d AND UPMT > t)`: the row changed after (d, t)."""
-    day = julian_to_date(upmj)
-    return day > since_date or (day == since_date and hhmmss_to_time(upmt) > since_time)
+def changed_since(day: dt.date | None, upmt: int | str | None, since: Since) -> bool:
+    """`UPMJ > d OR (UPMJ = d AND UPMT > t)`: the row changed after the bookmark."""
+    if day is None:
+        return False
+    return day > since.day or (day == since.day and hhmmss_to_time(upmt) > since.time)

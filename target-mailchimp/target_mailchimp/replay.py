@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import json
 import typing as t
+from pathlib import Path
 
 import click
 
@@ -54,7 +55,7 @@ def replay_command(target_class: type[TargetMailchimp]) -> click.Command:
         config: tuple[str, ...], run_id: str | None, since: dt.datetime | None, stream: str | None
     ) -> None:
         target = target_class(
-            config=[path for path in config if path != "ENV"] or None,
+            config=merged_config(config),
             parse_env_config="ENV" in config,
             validate_config=True,
         )
@@ -65,3 +66,12 @@ def replay_command(target_class: type[TargetMailchimp]) -> click.Command:
         target.listen(io.StringIO(singer_messages(failed)))
 
     return replay
+
+
+def merged_config(paths: tuple[str, ...]) -> dict[str, t.Any]:
+    """The settings of several config files, later files winning (`ENV` is not a file)."""
+    merged: dict[str, t.Any] = {}
+    for path in paths:
+        if path != "ENV":
+            merged.update(json.loads(Path(path).read_text(encoding="utf-8")))
+    return merged

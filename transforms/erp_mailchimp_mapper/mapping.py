@@ -82,6 +82,9 @@ FUNCTIONS: dict[str, t.Callable[..., t.Any]] = {
     "split": lambda text, separator=None: text.split(separator) if isinstance(text, str) else [],
     "sum": lambda values: sum(value or 0 for value in values),
     "round": round,
+    "abs": lambda value: None if value is None else abs(value),
+    "min": min,
+    "max": max,
 }
 
 
