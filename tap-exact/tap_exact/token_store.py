@@ -137,18 +137,34 @@ class SqlTokenStore(TokenStore):
         connect_args = {"timeout": 120} if url.startswith("sqlite") else {}
         self.engine = sa.create_engine(url, connect_args=connect_args)
         self.name = name
-        _metadata.create_all(self.engine)
         self._connection: sa.Connection | None = None
+        self._create_row()
+
+    def _create_row(self) -> None:
+        """The table and an empty row, so that there is always a row to lock.
+
+        Two runs starting at once on a fresh database may both try: the loser's error
+        is harmless, so each step is retried once after it.
+        """
+        try:
+            _metadata.create_all(self.engine)
+        except sa.exc.DBAPIError:
+            _metadata.create_all(self.engine)  # the other run created it meanwhile
+        exists = sa.select(_tokens.c.name).where(_tokens.c.name == self.name)
+        try:
+            with self.engine.begin() as connection:
+                if connection.execute(exists).first() is None:
+                    connection.execute(_tokens.insert().values(name=self.name, ciphertext=None))
+        except sa.exc.IntegrityError:
+            pass  # the other run inserted it
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
-        """A transaction that starts by locking the row (created empty if missing)."""
+        """A transaction that starts by locking the row (an UPDATE of it)."""
         with self.engine.connect() as connection, connection.begin():
-            touched = connection.execute(
+            connection.execute(
                 _tokens.update().where(_tokens.c.name == self.name).values(name=self.name)
-            ).rowcount
-            if not touched:
-                connection.execute(_tokens.insert().values(name=self.name, ciphertext=None))
+            )
             self._connection = connection
             try:
                 yield

@@ -183,8 +183,8 @@ def test_two_concurrent_runs_never_spend_the_same_refresh_token(requests_mock, s
 
     def run() -> None:
         try:
+            start.wait(timeout=30)  # both runs open the (fresh) store at the same moment
             auth = oauth(store_url)  # a separate run: its own process state
-            start.wait()
             results.append(auth.access_token())
         except BaseException as error:
             errors.append(error)
