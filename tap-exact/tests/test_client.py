@@ -90,3 +90,14 @@ def test_a_spent_day_is_noticed_with_its_reset_time() -> None:
     )
     assert budget.spent_for_today
     assert budget.daily_reset == midnight
+
+
+def test_the_region_picks_exacts_site_and_base_url_overrides_it() -> None:
+    from tap_exact.tap import TapExact
+
+    settings = {"client_id": "c", "client_secret": "s", "token_encryption_key": "k"}
+    assert TapExact(config={**settings, "region": "uk"}).host == "https://start.exactonline.co.uk"
+    assert TapExact(config={**settings, "region": "us"}).host == "https://start.exactonline.com"
+    assert TapExact(config=settings).host == "https://start.exactonline.nl"
+    override = {**settings, "region": "be", "base_url": "http://127.0.0.1:8085/"}
+    assert TapExact(config=override).host == "http://127.0.0.1:8085"

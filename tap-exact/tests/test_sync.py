@@ -217,3 +217,39 @@ def test_authorize_fills_the_store_and_runs_need_no_refresh_token(
     for grant in exact_emulator.oauth_state()["grants"]:
         for token in grant["refresh_tokens"]:
             assert token["token"] not in run.stderr + authorize.stderr
+
+
+def test_authorize_can_catch_the_redirect_on_a_local_port(exact_emulator, config, tmp_path) -> None:
+    import re
+    import socket
+    import time
+
+    import requests
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    redirect_uri = f"http://127.0.0.1:{port}/exact/callback"
+    exact_emulator.configure(redirect_uri=redirect_uri)
+    del config["refresh_token"]
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**config, "redirect_uri": redirect_uri}))
+    authorize = subprocess.Popen(
+        [sys.executable, "-m", "tap_exact", "authorize", "--config", str(path), "--listen"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    printed = ""
+    while "state=" not in printed:  # the consent page's URL, as a person would open it
+        printed += authorize.stderr.readline()
+    consent = re.search(r"(http\S+/api/oauth2/auth\S+)", printed).group(1)
+    for _ in range(50):  # the listener may take a moment to bind
+        try:
+            answer = requests.get(consent, timeout=10)  # Exact redirects to the listener
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    assert "authorized" in answer.text
+    rest = authorize.communicate(timeout=30)[1]
+    assert authorize.returncode == 0, rest
+    assert "Authorized" in rest
