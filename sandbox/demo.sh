@@ -13,12 +13,13 @@ NETSUITE_URL="http://127.0.0.1:8081"
 
 FUSION_URL="http://127.0.0.1:8082"
 ACUMATICA_URL="http://127.0.0.1:8083"
+JDE_URL="http://127.0.0.1:8084"
 EXACT_URL="http://127.0.0.1:8085"
 # tap-exact's token store, fresh per demo (the sandbox environment's file otherwise).
 export TAP_EXACT_TOKEN_STORE_URL="$PWD/.sandbox/demo-exact-token"
 rm -f "$TAP_EXACT_TOKEN_STORE_URL"
 erp-sandbox serve --mailchimp-port 8080 --netsuite-port 8081 --fusion-port 8082 \
-  --acumatica-port 8083 --exact-port 8085 \
+  --acumatica-port 8083 --jde-port 8084 --exact-port 8085 \
   > .sandbox/demo-sandbox.log 2>&1 &
 sandbox_pid=$!
 trap 'kill "$sandbox_pid" 2>/dev/null; wait "$sandbox_pid" 2>/dev/null || true' EXIT
@@ -28,7 +29,7 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 echo "== Sandbox up: Mailchimp $MAILCHIMP_URL, NetSuite $NETSUITE_URL, Fusion $FUSION_URL,"
-echo "   Acumatica $ACUMATICA_URL, Exact Online $EXACT_URL"
+echo "   Acumatica $ACUMATICA_URL, JD Edwards $JDE_URL, Exact Online $EXACT_URL"
 echo "   (seeded ERP accounts; log in .sandbox/demo-sandbox.log)"
 
 run() {  # run(job, log name): the job, then its summary lines
@@ -74,6 +75,18 @@ python sandbox/demo_changes.py acumatica "$ACUMATICA_URL"
 echo
 echo "== meltano run acumatica-to-mailchimp (incremental: the contact is unsubscribed)"
 run acumatica-to-mailchimp acumatica-2
+
+echo
+echo "== meltano run jde-to-mailchimp (first load)"
+run jde-to-mailchimp jde-1
+
+echo
+echo "== Changing JD Edwards records in the emulator"
+python sandbox/demo_changes.py jde "$JDE_URL"
+
+echo
+echo "== meltano run jde-to-mailchimp (incremental: the new address and the move)"
+run jde-to-mailchimp jde-2
 
 echo
 echo "== tap-exact authorize (the one-time OAuth consent; the emulator answers for the user)"

@@ -5,6 +5,7 @@ customer is deactivated, and a new sales order is entered.
 `python sandbox/demo_changes.py fusion URL`: one account's email changes and another
 account is deactivated.
 `python sandbox/demo_changes.py acumatica URL`: a contact asks for no more marketing.
+`python sandbox/demo_changes.py jde URL`: a customer's email and another's address change.
 `python sandbox/demo_changes.py exact URL`: a new account, an account's email change and a
 credit note; `exact-code URL` prints an authorization code for `tap-exact authorize`.
 All through the emulators' inspection APIs.
@@ -13,8 +14,10 @@ All through the emulators' inspection APIs.
 from __future__ import annotations
 
 import base64
+import datetime
 import json
 import sys
+import urllib.error
 import urllib.request
 
 FUSION_USER = ("sandbox.integration", "sandbox-fusion-password")  # the emulator's fake user
@@ -113,6 +116,45 @@ def change_acumatica(base: str) -> None:
     print(f"   no marketing:  {_plain(contact['Email'])}")
 
 
+def change_jde(base: str) -> None:
+    """An email change (F01151) and an address change (F0116) in JD Edwards."""
+    emails = []
+    for an8 in range(1002, 1300):  # the seed numbers the address book from 1001
+        row = _call_or_none(base, f"records/F01151/{an8}/0/1")
+        customer = _call_or_none(base, f"records/F03012/{an8}/00000")
+        if row and row.get("EMAL") and customer and str(customer.get("CUSTS")).strip() != "1":
+            emails.append((an8, row["EMAL"]))
+        if len(emails) == 2:
+            break
+    (renamed, old), (moved, address) = emails
+    new_address = "purchasing@vantage-marine.co.uk"
+    _call(base, "PATCH", f"records/F01151/{renamed}/0/1", {"EMAL": new_address})
+    print(f"   email change:  {old} → {new_address}")
+    # A move is a new effective-dated F0116 row, effective today.
+    today = datetime.datetime.now(datetime.UTC).date().isoformat()
+    _call(
+        base,
+        "POST",
+        "records/F0116",
+        {
+            "AN8": moved,
+            "EFTB": today,
+            "ADD1": "14 Harbour Street",
+            "CTY1": "Whitby",
+            "ADDZ": "YO21 3PN",
+            "CTR": "GB",
+        },
+    )
+    print(f"   address:       {address} moved to 14 Harbour Street, Whitby")
+
+
+def _call_or_none(base: str, path: str) -> dict | None:
+    try:
+        return _call(base, "GET", path)
+    except urllib.error.HTTPError:
+        return None
+
+
 def exact_code(base: str) -> None:
     """An authorization code, as Exact's consent page would redirect with it."""
     print(_call(base, "POST", "authorization-code")["code"])
@@ -156,6 +198,7 @@ if __name__ == "__main__":
         "netsuite": change_netsuite,
         "fusion": change_fusion,
         "acumatica": change_acumatica,
+        "jde": change_jde,
         "exact": change_exact,
         "exact-code": exact_code,
     }

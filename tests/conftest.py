@@ -24,6 +24,7 @@ if t.TYPE_CHECKING:
     from erp_sandbox.acumatica import AcumaticaEmulator
     from erp_sandbox.exact import ExactEmulator
     from erp_sandbox.fusion import FusionEmulator
+    from erp_sandbox.jde import JdeEmulator
     from erp_sandbox.mailchimp import MailchimpEmulator
     from erp_sandbox.netsuite import NetSuiteEmulator
 
@@ -48,6 +49,7 @@ def meltano(
     netsuite_emulator: NetSuiteEmulator,
     fusion_emulator: FusionEmulator,
     acumatica_emulator: AcumaticaEmulator,
+    jde_emulator: JdeEmulator,
     exact_emulator: ExactEmulator,
     tmp_path: Path,
 ) -> t.Callable[..., MeltanoResult]:
@@ -64,6 +66,7 @@ def meltano(
         "TAP_ORACLE_FUSION_BASE_URL": fusion_emulator.base_url,
         "TAP_ORACLE_FUSION_TOKEN_URL": fusion_emulator.token_url,
         "TAP_ACUMATICA_BASE_URL": acumatica_emulator.base_url,
+        "TAP_JDE_BASE_URL": jde_emulator.base_url,
         "TAP_EXACT_BASE_URL": exact_emulator.base_url,
         # A token store of the test's own, seeded with a token the emulator just issued.
         "TAP_EXACT_TOKEN_STORE_URL": str(tmp_path / "exact-token"),

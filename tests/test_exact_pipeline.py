@@ -30,7 +30,7 @@ def expected_orders(exact: t.Any, *, buyers_only: bool = True) -> set[str]:
         if account.get("Email") and account.get("IsSales") and not account.get("Blocked")
     }
     return {
-        ("CN-" if invoice["Type"] == 8021 else "") + str(invoice["InvoiceNumber"])
+        "exact-" + ("CN-" if invoice["Type"] == 8021 else "") + str(invoice["InvoiceNumber"])
         for invoice in rows(exact, "SalesInvoices")
         if invoice["Status"] != 10
         and (invoice["InvoiceTo"] in buyers or not buyers_only)
@@ -65,7 +65,7 @@ def test_first_run_lands_members_orders_refunds_and_cost_center_tags(
     statuses = collections.Counter(o.attributes["financial_status"] for o in orders.values())
     assert set(statuses) == {"pending", "processed", "refunded"}
     assert all(
-        order_id.startswith("CN-")
+        order_id.startswith("exact-CN-")
         for order_id, order in orders.items()
         if order.attributes["financial_status"] == "refunded"
     )
@@ -126,7 +126,7 @@ def test_second_run_moves_a_new_account_an_email_change_and_a_credit_note(
     assert "inkoop@noordzee-vishandel.nl" in landed
     assert old_address not in landed  # the member changed address in place
     assert landed["orders@tidewater-foods.nl"].status == "subscribed"
-    refund = shop(mailchimp_emulator).orders[f"CN-{credit['InvoiceNumber']}"]
+    refund = shop(mailchimp_emulator).orders[f"exact-CN-{credit['InvoiceNumber']}"]
     assert refund.attributes["financial_status"] == "refunded"
     assert refund.attributes["order_total"] > 0
     writes = collections.Counter(

@@ -66,6 +66,7 @@ def test_secrets_stay_out_of_meltano_output(mailchimp_emulator, meltano) -> None
         ("extractors", "tap-netsuite"),
         ("extractors", "tap-oracle-fusion"),
         ("extractors", "tap-acumatica"),
+        ("extractors", "tap-jde"),
         ("extractors", "tap-exact"),
         ("mappers", "erp-mailchimp-mapper"),
     ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import typing as t
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -88,6 +89,7 @@ class JdeStream(RESTStream[NextLink]):
         if since is None:
             return query
         table = query.table
+        self.authenticator.token()  # signed in: the literal is in the user's date format
         literal = format_date(
             since.day,
             str(self.config.get("date_literal_format", "formatted")),
@@ -95,7 +97,7 @@ class JdeStream(RESTStream[NextLink]):
         )
         return query.where(condition(table.control_id("UPMJ"), "GREATER_EQUAL", literal))
 
-    def date_of(self, value: t.Any) -> t.Any:
+    def date_of(self, value: t.Any) -> dt.date | None:
         """A date column's value as a date (None when blank)."""
         return parse_date(value, self.authenticator.user_date_format)
 
@@ -118,7 +120,6 @@ class JdeStream(RESTStream[NextLink]):
         ended, or no answer at all), the query runs again for keys from the last one
         read on, and rows up to that key are skipped.
         """
-        self.authenticator.token()  # sign in first: literals need the user's date format
         table = query.table
         last_key: tuple[t.Any, ...] | None = None
         fruitless_restarts = 0
@@ -146,10 +147,9 @@ class JdeStream(RESTStream[NextLink]):
                         msg = f"Stream '{self.name}': {table.name} next pages keep failing ({lost})"
                         raise FatalAPIError(msg) from None
                     self.logger.info(
-                        "Stream '%s': %s; reading %s again after the last key read",
-                        self.name,
-                        lost,
+                        "%s next page lost (%s): reading it again after the last key read",
                         table.name,
+                        lost,
                     )
                     response = self.first_page(query, last_key, context)
                     paginator = self.get_new_paginator()

@@ -134,7 +134,7 @@ def test_a_contact_excluded_from_mailings_is_never_subscribed(mapping) -> None:
 def test_a_processed_invoice_is_an_order_and_tags_its_buyer_with_cost_centers(mapping) -> None:
     mapped = outputs(mapping, "sales_invoices", invoice())
     order = mapped["orders"]
-    assert order["id"] == "24700006"
+    assert order["id"] == "exact-24700006"
     assert order["customer"] == {"id": ACCOUNT_ID}
     assert order["financial_status"] == "processed"
     assert [(ln["product_id"], ln["quantity"]) for ln in order["lines"]] == [
@@ -162,7 +162,7 @@ def test_a_credit_note_is_a_refunded_order_with_positive_amounts(mapping) -> Non
     )
     mapped = outputs(mapping, "sales_invoices", credit)
     order = mapped["orders"]
-    assert order["id"] == "CN-24700007"
+    assert order["id"] == "exact-CN-24700007"
     assert order["financial_status"] == "refunded"
     assert order["order_total"] == 339.61
     assert order["lines"][0]["quantity"] == 1
