@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import click
 import requests
 import sqlalchemy as sa
+from singer_sdk.exceptions import ConfigValidationError
 
 from tap_exact.auth import token_pair
 
@@ -135,12 +136,7 @@ def authorize_command(tap_class: type[TapExact]) -> click.Command:
         catalog: str | None,
         state: str | None,
     ) -> None:
-        tap = tap_class(
-            config=merged_config(config),
-            parse_env_config="ENV" in config,
-            validate_config=True,
-            setup_mapper=False,
-        )
+        tap = configured_tap(tap_class, config)
         redirect_uri = tap.config.get("redirect_uri")
         if not redirect_uri:
             raise click.ClickException("Set `redirect_uri` to the app's registered one.")
@@ -173,3 +169,22 @@ def merged_config(paths: tuple[str, ...]) -> dict[str, t.Any]:
         if path != "ENV":
             merged.update(json.loads(Path(path).read_text(encoding="utf-8")))
     return merged
+
+
+def configured_tap(tap_class: type[TapExact], config: tuple[str, ...]) -> TapExact:
+    """The tap of a subcommand's `--config` options, or one sentence on what is missing."""
+    if not config:
+        raise click.ClickException("Pass `--config FILE` (or `--config ENV`).")
+    try:
+        return tap_class(
+            config=merged_config(config),
+            parse_env_config="ENV" in config,
+            validate_config=True,
+            setup_mapper=False,
+        )
+    except ConfigValidationError as error:
+        # Only the names: a type error's text would quote the (possibly secret) value.
+        missing = [e.split("'")[1] for e in error.errors if "is a required property" in e]
+        msg = f"Set {', '.join(missing)} in the config." if missing else ""
+        msg = msg or "A setting has a wrong type or value (see `tap-exact --about`)."
+        raise click.ClickException(msg) from None

@@ -62,6 +62,10 @@ class NextLinkPaginator(BaseHATEOASPaginator):
         return link
 
 
+class DailyLimitSpentError(Exception):
+    """Exact refused the run's first call: today's budget was already spent."""
+
+
 class CallBudget:
     """Exact's per-company limits, read from every response's `X-RateLimit-*` headers.
 
@@ -105,6 +109,17 @@ def typed(row: dict[str, t.Any], properties: dict[str, t.Any]) -> dict[str, t.An
             value = int(value)  # OData JSON writes 64-bit integers (Timestamp) as strings
         record[name] = value
     return record
+
+
+def exact_error_text(response: requests.Response) -> str:
+    """Exact's own words from an error body, `{"error": {"message": {"value": …}}}`."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    return str(((body.get("error") or {}).get("message") or {}).get("value") or "")
 
 
 def _epoch_ms(value: str | None) -> dt.datetime | None:
@@ -199,16 +214,9 @@ class ExactStream(RESTStream[t.Any]):
 
     def response_error_message(self, response: requests.Response) -> str:
         """Exact's `error.message.value`, naming the stream; never the URL's query."""
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        detail = ""
-        if isinstance(body, dict):
-            detail = str(((body.get("error") or {}).get("message") or {}).get("value") or "")
         return (
             f"Stream '{self.name}': Exact Online answered {response.status_code} "
-            f"{response.reason}: {detail or 'no detail'}"
+            f"{response.reason}: {exact_error_text(response) or 'no detail'}"
         )
 
     def backoff_max_tries(self) -> int:

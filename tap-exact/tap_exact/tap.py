@@ -7,6 +7,7 @@ import typing as t
 from functools import cached_property
 from http import HTTPStatus
 
+import backoff
 import click
 import requests
 from singer_sdk import Tap
@@ -16,9 +17,10 @@ from singer_sdk.plugin_base import SingerCommand
 
 from tap_exact.auth import ExactOAuth, ReauthorizationNeededError
 from tap_exact.authorize import authorize_command
-from tap_exact.client import CallBudget
+from tap_exact.client import CallBudget, DailyLimitSpentError
 from tap_exact.streams import STREAM_TYPES
 from tap_exact.token_store import TokenStore, open_token_store
+from tap_exact.webhooks import webhooks_command
 
 if t.TYPE_CHECKING:
     from singer_sdk.streams import Stream
@@ -34,10 +36,7 @@ REGION_HOSTS = {
     "fr": "https://start.exactonline.fr",
 }
 DEFAULT_TOKEN_STORE = ".tap-exact/token"  # noqa: S105 - a path
-
-
-class DailyLimitSpentError(Exception):
-    """Exact refused the run's first call: today's budget was already spent."""
+CALL_TRIES = 5  # of a request outside the streams (429/5xx)
 
 
 class TapExact(Tap):
@@ -153,18 +152,7 @@ class TapExact(Tap):
         """The configured division, or the user's current one."""
         if self.config.get("division"):
             return int(self.config["division"])
-        request = requests.Request(
-            "GET",
-            f"{self.host}/api/v1/current/Me",
-            params={"$select": "CurrentDivision"},
-            headers={"Accept": "application/json"},
-        ).prepare()
-        with requests.Session() as session:
-            response = session.send(self.authenticator(request), timeout=60)
-            if response.status_code == HTTPStatus.UNAUTHORIZED:  # renewed once, as streams do
-                self.authenticator.invalidate()
-                response = session.send(self.authenticator(request), timeout=60)
-        self.budget.observe(response)
+        response = self.call("GET", "/api/v1/current/Me", params={"$select": "CurrentDivision"})
         if self.budget.spent_for_today:
             raise DailyLimitSpentError
         if not response.ok:
@@ -173,6 +161,42 @@ class TapExact(Tap):
         division = int(response.json()["d"]["results"][0]["CurrentDivision"])
         self.logger.info("Reading division %s (the user's current division)", division)
         return division
+
+    def call(self, method: str, url: str, **request: t.Any) -> requests.Response:
+        """One authenticated JSON request outside the streams (`/current/Me`, webhooks).
+
+        `url` is a path on the site or a full `__next` link. As in the streams, a
+        rejected bearer is renewed once and every answer feeds the call budget. A 429
+        (unless the day is spent) is retried with backoff, and so is a 5xx, except on
+        POST: Exact may have done it (a repeated subscription fails "Data already
+        exists").
+        """
+        prepared = requests.Request(
+            method,
+            url if "://" in url else f"{self.host}{url}",
+            headers={"Accept": "application/json"},
+            **request,
+        ).prepare()
+        with requests.Session() as session:
+            for attempt in range(1, CALL_TRIES + 1):
+                response = session.send(self.authenticator(prepared), timeout=60)
+                if response.status_code == HTTPStatus.UNAUTHORIZED:  # renewed once
+                    self.authenticator.invalidate()
+                    response = session.send(self.authenticator(prepared), timeout=60)
+                self.budget.observe(response)
+                if attempt == CALL_TRIES or not self._retryable(method, response):
+                    return response
+                retry_after = response.headers.get("Retry-After", "")
+                if retry_after.isdigit():
+                    self.budget.sleep(min(int(retry_after), 60))
+                else:
+                    self.budget.sleep(backoff.full_jitter(2**attempt))
+        return response
+
+    def _retryable(self, method: str, response: requests.Response) -> bool:
+        if response.status_code == HTTPStatus.TOO_MANY_REQUESTS:
+            return not self.budget.spent_for_today
+        return response.status_code >= HTTPStatus.INTERNAL_SERVER_ERROR and method != "POST"
 
     def sync_all(self) -> None:
         """Sync; stop cleanly when the day's budget is spent or tokens need a person."""
@@ -198,17 +222,19 @@ class TapExact(Tap):
 
     @classmethod
     def get_singer_command(cls) -> click.Command:
-        """The Singer command, which also dispatches `tap-exact authorize …`."""
+        """The Singer command, which also dispatches `tap-exact authorize|webhooks …`."""
         command = super().get_singer_command()
         return TapCommand(
             name=command.name,
             callback=command.callback,
             params=command.params,
-            help=f"{command.help}\n\nSubcommand: `authorize` makes the first OAuth "
-            "authorization and fills the token store (see `tap-exact authorize --help`).",
+            help=f"{command.help}\n\nSubcommands: `authorize` makes the first OAuth "
+            "authorization and fills the token store (see `tap-exact authorize --help`); "
+            "`webhooks` subscribes to, lists and deletes Exact webhooks (see "
+            "`tap-exact webhooks --help`).",
             context_settings=command.context_settings,
             logger=cls.logger,
-            subcommands={"authorize": authorize_command(cls)},
+            subcommands={"authorize": authorize_command(cls), "webhooks": webhooks_command(cls)},
         )
 
 
