@@ -12,7 +12,9 @@ default, PostgreSQL when several workers share it):
 - `audience_snapshot`: Mailchimp's subscription status per address, refreshed
   incrementally with `since_last_changed`, so nobody who left is resubscribed;
 - `ecommerce_ledger`: per store, the customers, products and orders written, with
-  their content hash, so unchanged objects are skipped and known ones updated.
+  their content hash, so unchanged objects are skipped and known ones updated;
+- `audience_events`: what Mailchimp told us through list webhooks (unsubscribes,
+  cleaned addresses, address changes, profile updates), see `audience_events.py`.
 """
 
 from __future__ import annotations
@@ -84,6 +86,23 @@ ecommerce_ledger = sa.Table(
     sa.Column("object_id", sa.String(400), primary_key=True),  # may hold "<email>|<tag>"
     sa.Column("content_hash", sa.String(64)),
     sa.Column("written_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+audience_events = sa.Table(
+    "audience_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("list_id", sa.String(64), nullable=False),
+    sa.Column("type", sa.String(16), nullable=False),
+    sa.Column("email_key", sa.String(320), nullable=False),
+    sa.Column("new_email_key", sa.String(320)),
+    sa.Column("reason", sa.Text),
+    # "YYYY-MM-DD HH:MM:SS" in UTC, as Mailchimp sends it: sorts as text on any database.
+    sa.Column("fired_at", sa.String(19), nullable=False),
+    sa.Column("applied", sa.Boolean, nullable=False),
+    sa.Column("payload", sa.JSON),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_audience_events_list_email", "list_id", "email_key"),
 )
 
 snapshot_marks = sa.Table(

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from target_mailchimp.audience import MAX_MEMBERS_PER_CALL, Audience
+from target_mailchimp.audience_events import address_redirects
 from target_mailchimp.audience_snapshot import AudienceSnapshot
 from target_mailchimp.audit import AuditEvent, AuditStore, LedgerEntry
 from target_mailchimp.client import MailchimpAPIError, RetryableAPIError
@@ -90,7 +91,8 @@ class MemberSync:
         """Write one batch of records; return one audit event per record."""
         events: list[AuditEvent] = []
         records: list[MemberRecord] = []
-        for raw in self._resolve_deletions(raw_records, events):
+        resolved = self._follow_address_changes(self._resolve_deletions(raw_records, events))
+        for raw in resolved:
             try:
                 records.append(parse_member(raw))
             except InvalidMemberError as error:
@@ -191,6 +193,29 @@ class MemberSync:
                 continue
             resolved.append({**raw, "email_address": email, "active": False})
         return resolved
+
+    def _follow_address_changes(
+        self, raw_records: list[dict[str, t.Any]]
+    ) -> list[dict[str, t.Any]]:
+        """Records still carrying an address the person changed in Mailchimp go to the
+        new address, so the ERP does not undo the change before it catches up."""
+        addresses = [raw["email_address"] for raw in raw_records if raw.get("email_address")]
+        redirects = address_redirects(self.store, self.settings.list_id, addresses)
+        if not redirects:
+            return raw_records
+        followed = []
+        for raw in raw_records:
+            new = redirects.get(str(raw.get("email_address") or "").lower())
+            if new is None:
+                followed.append(raw)
+                continue
+            LOGGER.info(
+                "Record %s: the member changed this address in Mailchimp; writing to the "
+                "new address (update the ERP to match)",
+                raw.get("source_id"),
+            )
+            followed.append({**raw, "email_address": new})
+        return followed
 
     def _deletion_of_unknown_event(self, raw: dict[str, t.Any]) -> AuditEvent:
         return AuditEvent(

@@ -1,0 +1,1 @@
+"""Webhook receiver: ERP and Mailchimp notifications become prompt, safe Meltano runs."""
