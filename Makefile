@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
-PLUGINS := target-mailchimp tap-netsuite tap-oracle-fusion tap-acumatica tap-jde tap-exact transforms
+PLUGINS := target-mailchimp tap-netsuite tap-oracle-fusion tap-acumatica tap-jde tap-exact transforms webhooks
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 export MELTANO_DISABLE_TRACKING := true
 

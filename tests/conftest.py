@@ -43,8 +43,11 @@ class MeltanoResult:
         return self.stdout + self.stderr
 
 
+MELTANO = shutil.which("meltano", path=str(Path(os.sys.executable).parent)) or "meltano"
+
+
 @pytest.fixture
-def meltano(
+def sandbox_env(
     mailchimp_emulator: MailchimpEmulator,
     netsuite_emulator: NetSuiteEmulator,
     fusion_emulator: FusionEmulator,
@@ -52,13 +55,12 @@ def meltano(
     jde_emulator: JdeEmulator,
     exact_emulator: ExactEmulator,
     tmp_path: Path,
-) -> t.Callable[..., MeltanoResult]:
-    """Run `meltano --environment=sandbox …` against this session's emulators.
+) -> dict[str, str]:
+    """The environment of a Meltano command against this session's emulators.
 
     State lives in a database of the test's own, so every test starts with no bookmarks.
     """
-    executable = shutil.which("meltano", path=str(Path(os.sys.executable).parent)) or "meltano"
-    base_env = {
+    return {
         **os.environ,
         "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
         "TARGET_MAILCHIMP_BASE_URL": mailchimp_emulator.api_root,
@@ -76,6 +78,11 @@ def meltano(
         "TARGET_MAILCHIMP_MAX_BACKOFF_SECONDS": "0",
     }
 
+
+@pytest.fixture
+def meltano(sandbox_env: dict[str, str]) -> t.Callable[..., MeltanoResult]:
+    """Run `meltano --environment=sandbox …` against this session's emulators."""
+
     def run(
         *args: str,
         stdin: str | None = None,
@@ -83,9 +90,9 @@ def meltano(
         env: dict[str, str] | None = None,
     ) -> MeltanoResult:
         completed = subprocess.run(
-            [executable, "--environment=sandbox", *args],
+            [MELTANO, "--environment=sandbox", *args],
             cwd=PROJECT,
-            env={**base_env, **(env or {})},
+            env={**sandbox_env, **(env or {})},
             input=stdin,
             capture_output=True,
             text=True,
