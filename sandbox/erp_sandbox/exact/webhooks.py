@@ -22,13 +22,12 @@ import hashlib
 import hmac
 import json
 import threading
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlparse
 
+from erp_sandbox import outbound_http
 from erp_sandbox.exact.clock import Clock
 from erp_sandbox.exact.entities import COLLECTIONS, WEBHOOK_TOPICS
 from erp_sandbox.exact.errors import ExactError, bad_request, not_found
@@ -208,20 +207,12 @@ class WebhookHub:
                 self.notifications.append(notification)
 
     def _post(self, url: str, body: bytes) -> tuple[int | None, str | None]:
-        if not url.startswith(("http://", "https://")):
-            return None, f"not an http(s) URL: {url}"
-        request = urllib.request.Request(  # noqa: S310 - scheme checked above
-            url, data=body, method="POST", headers={"Content-Type": "application/json"}
+        return outbound_http.send(
+            url,
+            body=body,
+            headers={"Content-Type": "application/json"},
+            timeout=self.settings.webhook_timeout_seconds,
         )
-        try:
-            with urllib.request.urlopen(  # noqa: S310 - scheme checked above
-                request, timeout=self.settings.webhook_timeout_seconds
-            ) as response:
-                return response.status, None
-        except urllib.error.HTTPError as exc:
-            return exc.code, f"callback answered {exc.code}"
-        except (urllib.error.URLError, OSError) as exc:
-            return None, f"{type(exc).__name__}: {exc}"
 
     def to_json(self) -> dict[str, Any]:
         """Subscriptions and notifications."""

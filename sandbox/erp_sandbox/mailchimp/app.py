@@ -27,6 +27,7 @@ from erp_sandbox.mailchimp import (
     api_lists,
     api_members,
     api_segments,
+    api_webhooks,
     problems,
     sandbox_api,
 )
@@ -57,6 +58,7 @@ def build_app(ctx: Context) -> ASGIApp:
         *api_lists.routes(ctx),
         *api_members.routes(ctx),
         *api_segments.routes(ctx),
+        *api_webhooks.routes(ctx),
         *api_ecommerce.routes(ctx),
         *api_batches.routes(ctx),
         *sandbox_api.routes(ctx),

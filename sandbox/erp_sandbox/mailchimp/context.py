@@ -12,6 +12,7 @@ from erp_sandbox.contract import ContractRecorder, OpenApiContract
 from erp_sandbox.faults import FaultInjector
 from erp_sandbox.inspection import CallLog
 from erp_sandbox.mailchimp.batch_operations import BatchRunner
+from erp_sandbox.mailchimp.list_webhooks import ListWebhooks
 from erp_sandbox.mailchimp.settings import MailchimpSettings
 from erp_sandbox.mailchimp.spec_errata import SPEC_FILE, apply_errata
 from erp_sandbox.mailchimp.store import MailchimpStore
@@ -42,13 +43,15 @@ class Context:
         if self.limiter is None:
             self.limiter = InFlightLimiter(self.settings.concurrency_limit)
         self.batches = BatchRunner(self.settings, self.store.clock, self.batch_operations)
+        self.list_webhooks = ListWebhooks(self.settings, self.store.clock)
         self.initial_settings = copy.deepcopy(self.settings)
         self.initial_contract_checks = self.violations.enabled
 
     def reset(self, *, restore_settings: bool = False) -> None:
-        """Back to the starting state: default list plus the seed, no batches, no calls,
-        no faults, no violations. Settings (keys, tokens, rules) are kept unless
-        ``restore_settings``, which also turns contract checks back to how they started."""
+        """Back to the starting state: default list plus the seed, no batches, no list
+        webhooks or deliveries, no calls, no faults, no violations. Settings (keys,
+        tokens, rules) are kept unless ``restore_settings``, which also turns contract
+        checks back to how they started."""
         from erp_sandbox.mailchimp.seeding import apply_seed
 
         # First, so no batch operation writes into the fresh state.
@@ -59,6 +62,7 @@ class Context:
             self.violations.enabled = self.initial_contract_checks
         self.store.clock.unfreeze()
         self.store.reset()
+        self.list_webhooks.clear()
         self.calls.reset()
         self.batch_operations.reset()
         self.faults.clear()

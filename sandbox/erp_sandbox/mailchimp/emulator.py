@@ -10,8 +10,10 @@ from erp_sandbox.contract import ContractRecorder, Violation
 from erp_sandbox.faults import FaultInjector, FaultSettings
 from erp_sandbox.inspection import CallLog
 from erp_sandbox.mailchimp.app import build_app
+from erp_sandbox.mailchimp.audience_activity import record_activity
 from erp_sandbox.mailchimp.batch_operations import Batch
 from erp_sandbox.mailchimp.context import Context
+from erp_sandbox.mailchimp.list_webhooks import WebhookDelivery, webhook_json
 from erp_sandbox.mailchimp.seeding import apply_seed
 from erp_sandbox.mailchimp.settings import (
     DEFAULT_API_KEY,
@@ -207,6 +209,33 @@ class MailchimpEmulator:
         """Automations Mailchimp would have fired (tags, e-commerce)."""
         with self.store.lock:
             return list(self.store.automations)
+
+    @property
+    def list_webhooks(self) -> list[dict[str, Any]]:
+        """Every list webhook as the API returns it, oldest first."""
+        return [webhook_json(h, self.api_root) for h in self.ctx.list_webhooks.all()]
+
+    @property
+    def webhook_deliveries(self) -> list[WebhookDelivery]:
+        """Every list-webhook event sent (or not, with ``deliver_webhooks`` off) to a
+        webhook, oldest first."""
+        return list(self.ctx.list_webhooks.deliveries)
+
+    def member_activity(
+        self, type: str, email: str, *, list_id: str = DEFAULT_LIST_ID, **details: Any
+    ) -> list[WebhookDelivery]:
+        """Something a person (``source="user"``, the default) or an admin
+        (``source="admin"``) does outside the API: ``type`` is ``subscribe``,
+        ``unsubscribe`` (``reason``, ``campaign_id``, ``action="delete"``), ``cleaned``
+        (``reason="hard"|"abuse"``), ``upemail`` (``new_email``) or ``profile``
+        (``merges``). Changes the member, fires the list webhooks and returns the
+        deliveries made; ValueError (``ActivityError``) if it cannot happen."""
+        hooks = self.ctx.list_webhooks
+        with hooks.collecting() as outbox:
+            record_activity(
+                self.ctx, list_id, {"type": type, "email": email, **details}, self.api_root
+            )
+        return hooks.deliver(list(outbox))
 
     def seed(self, document: dict[str, Any]) -> dict[str, Any]:
         """Put state straight into the store (see :mod:`erp_sandbox.mailchimp.seeding`)."""

@@ -2,6 +2,15 @@
 
 Single-member endpoints raise :class:`~erp_sandbox.mailchimp.problems.ProblemError`; batch
 subscribe turns the same problems into entries of its ``errors`` array.
+
+Writes emit list-webhook events with source ``api`` (delivered after the request by
+:func:`~erp_sandbox.mailchimp.responding.guarded`): ``subscribe`` when a member becomes
+subscribed (new, archived, pending or transactional before), ``unsubscribe`` (action
+``unsub``, reason ``manual``) when an existing member becomes unsubscribed, ``upemail``
+when PATCH changes the address, ``profile`` when an existing member's merge fields or
+email type change without it becoming subscribed. Archiving (DELETE) or permanently
+deleting a member that was not archived emits ``unsubscribe`` with action ``delete``
+(inferred: Mailchimp documents the ``delete`` action, not what triggers it).
 """
 
 from __future__ import annotations
@@ -12,6 +21,12 @@ from typing import Any
 from erp_sandbox.mailchimp import problems
 from erp_sandbox.mailchimp.clock import iso
 from erp_sandbox.mailchimp.context import Context
+from erp_sandbox.mailchimp.list_webhooks import (
+    profile_event,
+    subscribe_event,
+    unsubscribe_event,
+    upemail_event,
+)
 from erp_sandbox.mailchimp.problems import ProblemError
 from erp_sandbox.mailchimp.rules import blocks_subscribe, check_merge_fields, is_valid_email
 from erp_sandbox.mailchimp.store import MailingList, Member, subscriber_hash
@@ -40,6 +55,11 @@ def contact_exists_message(email: str) -> str:
     )
 
 
+def _profile(member: Member) -> tuple[Any, ...]:
+    """What a ``profile`` webhook event reports a change of."""
+    return (repr(sorted(member.merge_fields.items())), member.email_type)
+
+
 def _fingerprint(lst: MailingList, member: Member) -> tuple[Any, ...]:
     state = asdict(member)
     state.pop("last_changed")
@@ -53,6 +73,25 @@ class MemberWrites:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.store = ctx.store
+        self.hooks = ctx.list_webhooks
+
+    def _announce(
+        self,
+        lst: MailingList,
+        member: Member,
+        previous_status: str | None,
+        previous_profile: tuple[Any, ...] | None,
+    ) -> None:
+        """Emit the list-webhook events of an API write; ``previous_status`` is None for
+        a member that is new (or was archived)."""
+        now = self.store.now()
+        if member.status == "subscribed" and previous_status != "subscribed":
+            self.hooks.emit(subscribe_event(lst, member, source="api", at=now))
+            return
+        if member.status == "unsubscribed" and previous_status not in (None, "unsubscribed"):
+            self.hooks.emit(unsubscribe_event(lst, member, source="api", at=now))
+        if previous_profile is not None and _profile(member) != previous_profile:
+            self.hooks.emit(profile_event(lst, member, source="api", at=now))
 
     # --- shared checks ------------------------------------------------------------------
 
@@ -132,8 +171,10 @@ class MemberWrites:
         scope: str,
         tags: Any = None,
         is_syncing: bool = False,
+        announce: bool = True,
     ) -> Member:
-        """Validate everything, then change state; nothing changes if a check fails."""
+        """Validate everything, then change state; nothing changes if a check fails.
+        ``announce`` emits the webhook events (callers that change more announce later)."""
         is_new = member is None or member.status == "archived"
         current_values = dict(member.merge_fields) if member is not None else {}
         values = self._merge_fields(lst, current_values, body.get("merge_fields"), scope)
@@ -147,6 +188,10 @@ class MemberWrites:
             raise problems.compliance_state(member.email_address)
         with self.store.lock:
             before = _fingerprint(lst, member) if member is not None else None
+            previous_status = None if is_new or member is None else member.status
+            previous_profile = (
+                None if previous_status is None or member is None else _profile(member)
+            )
             if member is None:
                 assert status is not None  # noqa: S101 - callers require a status for new
                 member = self.store.new_member(lst, email, status)
@@ -158,15 +203,29 @@ class MemberWrites:
             self._add_tags(lst, member, tags, is_syncing=is_syncing)
             if before is None or _fingerprint(lst, member) != before:
                 self.store.touch(member)
+            if announce:
+                self._announce(lst, member, previous_status, previous_profile)
             return member
 
     def _update(
-        self, lst: MailingList, member: Member, body: dict[str, Any], *, scope: str
+        self,
+        lst: MailingList,
+        member: Member,
+        body: dict[str, Any],
+        *,
+        scope: str,
+        announce: bool = True,
     ) -> Member:
         """Write ``body`` onto an existing member: its address stays, its status changes
         only if ``status`` is sent."""
         return self._write(
-            lst, member, body, email=member.email_address, status=body.get("status"), scope=scope
+            lst,
+            member,
+            body,
+            email=member.email_address,
+            status=body.get("status"),
+            scope=scope,
+            announce=announce,
         )
 
     # --- single-member endpoints --------------------------------------------------------
@@ -250,10 +309,18 @@ class MemberWrites:
             self._check_address_for_new_member(lst, new_email)
         scope = "none" if skip_merge_validation else "given"
         with self.store.lock:
-            updated = self._update(lst, member, body, scope=scope)
+            previous_status = None if member.status == "archived" else member.status
+            previous_profile = None if previous_status is None else _profile(member)
+            updated = self._update(lst, member, body, scope=scope, announce=False)
             if new_email is not None and new_email != updated.email_address:
+                old_email = updated.email_address
                 self.store.rekey_member(lst, updated, new_email)
                 self.store.touch(updated)
+                if old_email.lower() != new_email.lower():
+                    self.hooks.emit(
+                        upemail_event(lst, updated, old_email, source="api", at=self.store.now())
+                    )
+            self._announce(lst, updated, previous_status, previous_profile)
             return updated
 
     def archive(self, lst: MailingList, key: str) -> None:
@@ -265,13 +332,22 @@ class MemberWrites:
             if member.status != "archived":
                 member.status = "archived"
                 self.store.touch(member)
+                self._announce_deletion(lst, member)
+
+    def _announce_deletion(self, lst: MailingList, member: Member) -> None:
+        self.hooks.emit(
+            unsubscribe_event(lst, member, source="api", at=self.store.now(), action="delete")
+        )
 
     def delete_permanently(self, lst: MailingList, key: str) -> None:
         """POST …/actions/delete-permanent: forget the member and its address."""
         member = lst.find_member(key)
         if member is None:
             raise problems.resource_not_found()
-        self.store.forget_member(lst, member)
+        with self.store.lock:
+            if member.status != "archived":
+                self._announce_deletion(lst, member)
+            self.store.forget_member(lst, member)
 
     def set_tags(
         self, lst: MailingList, key: str, tags: list[dict[str, Any]], *, is_syncing: bool

@@ -6,6 +6,7 @@ import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -74,11 +75,19 @@ def problem_response(problem: ProblemError, dc: str) -> Response:
 
 
 def guarded(ctx: Context, handler: Handler) -> Handler:
-    """Wrap a handler so it runs only for known API keys or tokens."""
+    """Wrap a handler so it runs only for known API keys or tokens, and so the list
+    webhook events its writes emit are delivered before it answers (in a worker thread,
+    after the handler released the store lock)."""
 
     async def run(request: Request) -> Response:
         authenticate(request, ctx)
-        return await handler(request)
+        hooks = ctx.list_webhooks
+        with hooks.collecting() as outbox:
+            try:
+                return await handler(request)
+            finally:
+                if outbox:
+                    await run_in_threadpool(hooks.deliver, list(outbox))
 
     run.__name__ = handler.__name__
     run.__doc__ = handler.__doc__

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from erp_sandbox.mailchimp.audience_activity import ActivityError, record_activity
 from erp_sandbox.mailchimp.batch_operations import batch_json
 from erp_sandbox.mailchimp.context import Context
 from erp_sandbox.mailchimp.representations import (
@@ -145,6 +148,26 @@ def routes(ctx: Context) -> list[Route]:
         ctx.limiter.limit = ctx.settings.concurrency_limit
         return json_response(config_json())
 
+    async def webhooks(request: Request) -> Response:
+        return json_response(ctx.list_webhooks.to_json(api_root(request)))
+
+    async def activity(request: Request) -> Response:
+        hooks = ctx.list_webhooks
+        try:
+            body = await _body(request)
+            with hooks.collecting() as outbox:
+                member = record_activity(
+                    ctx, request.path_params["list_id"], body, api_root(request)
+                )
+        except ActivityError as exc:
+            return json_response({"error": str(exc)}, exc.status)
+        except ValueError as exc:
+            return _bad(str(exc))
+        # Delivered after the store lock is released, from a worker thread: the receiver
+        # may call the emulator back.
+        deliveries = await run_in_threadpool(hooks.deliver, list(outbox))
+        return json_response({"member": member, "deliveries": [asdict(d) for d in deliveries]})
+
     return [
         Route("/_sandbox/health", health, methods=["GET"]),
         Route("/_sandbox/state", state, methods=["GET"]),
@@ -157,4 +180,6 @@ def routes(ctx: Context) -> list[Route]:
         Route("/_sandbox/seed", seed, methods=["POST"]),
         Route("/_sandbox/config", get_config, methods=["GET"]),
         Route("/_sandbox/config", set_config, methods=["POST"]),
+        Route("/_sandbox/webhooks", webhooks, methods=["GET"]),
+        Route("/_sandbox/lists/{list_id}/activity", activity, methods=["POST"]),
     ]

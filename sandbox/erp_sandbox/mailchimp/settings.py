@@ -18,6 +18,9 @@ DEFAULT_BATCH_PENDING_LIMIT = 500
 #: documents that batches expire, not after how long).
 DEFAULT_BATCH_RETENTION_SECONDS = 7 * 24 * 3600
 
+#: Mailchimp waits 10 s for a webhook receiver (reference section 6).
+DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 10.0
+
 UnknownMergeFieldPolicy = Literal["reject", "ignore"]
 
 
@@ -73,6 +76,11 @@ class MailchimpSettings:
     batch_results_per_file: int = 100
     batch_retention_seconds: float = DEFAULT_BATCH_RETENTION_SECONDS
     batch_pending_limit: int = DEFAULT_BATCH_PENDING_LIMIT
+    #: List webhooks make real HTTP requests: the validation GET when one is created and
+    #: a POST per event. Off, webhooks are created without the GET and events are only
+    #: recorded in the deliveries.
+    deliver_webhooks: bool = True
+    webhook_timeout_seconds: float = DEFAULT_WEBHOOK_TIMEOUT_SECONDS
 
     def to_json(self) -> dict[str, Any]:
         """The settings as a JSON-ready dict."""
@@ -90,6 +98,12 @@ class MailchimpSettings:
                 continue
             if name == "unknown_merge_fields" and value not in ("reject", "ignore"):
                 raise ValueError("unknown_merge_fields must be 'reject' or 'ignore'")
+            if name == "deliver_webhooks" and not isinstance(value, bool):
+                raise ValueError("deliver_webhooks must be true or false")
+            if name == "webhook_timeout_seconds" and (
+                isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
+            ):
+                raise ValueError("webhook_timeout_seconds must be a positive number")
             if name in _AT_LEAST and (
                 isinstance(value, bool)
                 or not isinstance(value, int | float)

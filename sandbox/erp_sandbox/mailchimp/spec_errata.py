@@ -27,6 +27,15 @@ SINGLE_MEMBER_OPERATIONS = (
 )
 
 
+WEBHOOK_SCHEMA = "List_Webhook"
+WEBHOOKS_SCHEMA = "List_Webhooks"
+SINGLE_WEBHOOK_OPERATIONS = (
+    ("/lists/{list_id}/webhooks", "post"),
+    ("/lists/{list_id}/webhooks/{webhook_id}", "get"),
+    ("/lists/{list_id}/webhooks/{webhook_id}", "patch"),
+)
+
+
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -61,3 +70,25 @@ def apply_errata(spec: dict[str, Any]) -> None:
     #    "required only if the email address is not already present on the list". The
     #    emulator enforces the conditional rule itself.
     schemas["Add_List_Members_2"].pop("required", None)
+
+    # 5. As with members (2), the conversion lost the webhook schema: List_Webhooks lists
+    #    itself as its items and single-webhook responses are the collection. The webhook
+    #    is {id, url, events, sources, list_id, _links} (Mailchimp's "Get webhook info"
+    #    reference; PipedreamHQ/pipedream#1289 lists the same fields).
+    schemas[WEBHOOK_SCHEMA] = {
+        "title": "List Webhook",
+        "description": "Webhook configured for the given list.",
+        "type": "object",
+        "properties": {
+            "id": {"type": "string", "title": "Unique ID", "readOnly": True},
+            "url": {"type": "string", "title": "URL"},
+            "events": _ref("Events_2"),
+            "sources": _ref("Sources_1"),
+            "list_id": {"type": "string", "title": "List ID", "readOnly": True},
+            "_links": {"type": "array", "items": _ref("Resource_Link"), "readOnly": True},
+        },
+    }
+    schemas[WEBHOOKS_SCHEMA]["properties"]["webhooks"]["items"] = _ref(WEBHOOK_SCHEMA)
+    for path, method in SINGLE_WEBHOOK_OPERATIONS:
+        for media in spec["paths"][path][method]["responses"]["200"]["content"].values():
+            media["schema"] = _ref(WEBHOOK_SCHEMA)

@@ -297,10 +297,12 @@ class MailchimpStore:
             return member
 
     def rekey_member(self, lst: MailingList, member: Member, new_email: str) -> None:
-        """Change a member's address; its subscriber hash changes with it."""
+        """Change a member's address; its subscriber hash and ``unique_email_id`` ("an
+        identifier for the address", SPEC) change with it, its ``contact_id`` stays."""
         with self.lock:
             del lst.members[member.id]
             member.email_address = new_email
+            member.unique_email_id = _short_hex("unique", lst.id, new_email.lower())
             lst.members[member.id] = member
 
     def forget_member(self, lst: MailingList, member: Member) -> None:

@@ -14,6 +14,7 @@ from erp_sandbox.netsuite.oauth2 import AccessTokens
 from erp_sandbox.netsuite.seed_data import SeedSize
 from erp_sandbox.netsuite.settings import NetSuiteSettings
 from erp_sandbox.netsuite.tba import NonceRegistry
+from erp_sandbox.netsuite.user_event_script import UserEventScript
 
 
 @dataclass
@@ -32,6 +33,8 @@ class Context:
         self.limiter = InFlightLimiter(self.settings.concurrency_limit)
         self.db = NetSuiteDatabase(self.settings, self.clock)
         self.db.seed(self.seed_size)
+        self.user_event_script = UserEventScript(self.settings, self.db)
+        self.db.listeners.append(self.user_event_script.on_change)
         self.initial_settings = copy.deepcopy(self.settings)
 
     def apply_settings(self, changes: dict[str, object]) -> None:
@@ -40,9 +43,10 @@ class Context:
         self.limiter.limit = self.settings.concurrency_limit
 
     def reset(self, *, restore_settings: bool = False) -> None:
-        """Back to the seeded data, no calls, faults, tokens or nonces, clock unfrozen.
-        ``restore_settings`` also restores the settings and the seed the emulator
-        started with (re-seeding if a test seeded another size)."""
+        """Back to the seeded data, no calls, faults, tokens, nonces, script deployments
+        or notifications, clock unfrozen. ``restore_settings`` also restores the settings
+        and the seed the emulator started with (re-seeding if a test seeded another
+        size)."""
         if restore_settings:
             for name, value in vars(copy.deepcopy(self.initial_settings)).items():
                 setattr(self.settings, name, value)
@@ -54,5 +58,6 @@ class Context:
         self.faults.clear()
         self.tokens.revoke_all()
         self.nonces.clear()
+        self.user_event_script.clear()
         self.limiter.reset_counters()
         self.limiter.limit = self.settings.concurrency_limit

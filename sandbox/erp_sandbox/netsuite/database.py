@@ -3,6 +3,11 @@
 One connection, guarded by a lock, serves every request thread. After seeding, a copy is
 kept (SQLite's backup API) so a reset restores the seeded state in milliseconds, whatever
 its size.
+
+Listeners (the deployed user-event scripts) hear of every change made through
+:meth:`NetSuiteDatabase.update_record`, ``insert_record`` and ``delete_record``, once the
+change is made and the lock released. A change that fails is not heard of; seeding and
+resets are not changes.
 """
 
 from __future__ import annotations
@@ -11,8 +16,9 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from erp_sandbox.netsuite import seed_data, sql_functions
@@ -30,6 +36,28 @@ class RecordNotFoundError(RecordError):
     """No row with that key."""
 
 
+ChangeEvent = Literal["create", "edit", "delete"]
+
+
+@dataclass(frozen=True)
+class RecordChange:
+    """One row changed through the record API.
+
+    ``row`` is the row after the change, or as it was before a delete; ``occurred_at`` is
+    the emulator clock (UTC) when the change was made.
+    """
+
+    table: str
+    event: ChangeEvent
+    key: Any
+    row: dict[str, Any]
+    occurred_at: datetime
+
+
+#: ``listener(change)``; called outside the database lock.
+ChangeListener = Callable[[RecordChange], None]
+
+
 class NetSuiteDatabase:
     """NetSuite's tables, seeded, queryable and changeable between runs."""
 
@@ -40,6 +68,7 @@ class NetSuiteDatabase:
         self.size = seed_data.SeedSize()
         self._connection = self._connect()
         self._pristine: sqlite3.Connection | None = None
+        self.listeners: list[ChangeListener] = []
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
@@ -133,6 +162,7 @@ class NetSuiteDatabase:
         transaction line or an address) moves to the emulator clock."""
         spec = _table(table)
         _check_columns(spec, fields)
+        occurred_at = self.clock.now()
         now = self.now_stored()
         with self.lock:
             if self.record(table, key) is None:
@@ -144,12 +174,14 @@ class NetSuiteDatabase:
             self._touch_parents(spec, key, now)
             updated = self.record(table, changes.get(spec.key, key))
         assert updated is not None  # noqa: S101 - just written
+        self._notify(RecordChange(spec.name, "edit", updated[spec.key], updated, occurred_at))
         return updated
 
     def insert_record(self, table: str, **fields: Any) -> dict[str, Any]:
         """Add one row; the key defaults to the next free one, dates to the clock."""
         spec = _table(table)
         _check_columns(spec, fields)
+        occurred_at = self.clock.now()
         now = self.now_stored()
         values = {column: fields.get(column) for column in spec.columns}
         for column in (spec.created, spec.modified):
@@ -179,12 +211,14 @@ class NetSuiteDatabase:
             self._touch_parents(spec, values[spec.key], now)
             inserted = self.record(table, values[spec.key])
         assert inserted is not None  # noqa: S101 - just written
+        self._notify(RecordChange(spec.name, "create", inserted[spec.key], inserted, occurred_at))
         return inserted
 
     def delete_record(self, table: str, key: Any) -> dict[str, Any]:
         """Delete one row and write its ``deletedrecord`` entry (transactions take their
         lines with them). Returns the deleted-record row."""
         spec = _table(table)
+        occurred_at = self.clock.now()
         now = self.now_stored()
         with self.lock:
             row = self.record(table, key)
@@ -218,7 +252,12 @@ class NetSuiteDatabase:
                     f'INSERT INTO "deletedrecord" ({columns}) VALUES ({marks})',  # noqa: S608
                     tuple(entry.values()),
                 )
+        self._notify(RecordChange(spec.name, "delete", row[spec.key], row, occurred_at))
         return entry
+
+    def _notify(self, change: RecordChange) -> None:
+        for listener in list(self.listeners):
+            listener(change)
 
     def _update(self, spec: Table, key: Any, changes: dict[str, Any]) -> None:
         assignments = ", ".join(f'"{c}" = ?' for c in changes)

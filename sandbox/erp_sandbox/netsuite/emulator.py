@@ -32,6 +32,7 @@ from erp_sandbox.netsuite.settings import (
     NetSuiteSettings,
 )
 from erp_sandbox.netsuite.suiteql_results import Page, parse_page, run_query
+from erp_sandbox.netsuite.user_event_script import Notification
 from erp_sandbox.server import BackgroundServer
 
 SUITEQL_PATH = "/services/rest/query/v1/suiteql"
@@ -190,7 +191,8 @@ class NetSuiteEmulator:
         return self.ctx.tokens.revoke_all()
 
     def reset(self, *, restore_settings: bool = False) -> None:
-        """Back to the seeded data; settings (and the starting seed) too if asked."""
+        """Back to the seeded data, without script deployments; settings (and the starting
+        seed) too if asked."""
         self.ctx.reset(restore_settings=restore_settings)
 
     # --- data ---------------------------------------------------------------------------
@@ -205,7 +207,8 @@ class NetSuiteEmulator:
         return self.ctx.db.record(table, key)
 
     def update_record(self, table: str, key: Any, **fields: Any) -> dict[str, Any]:
-        """Change a record; its ``lastmodifieddate`` moves to the clock."""
+        """Change a record; its ``lastmodifieddate`` moves to the clock. Deployed
+        user-event scripts post before this returns (also on insert and delete)."""
         return self.ctx.db.update_record(table, key, **fields)
 
     def insert_record(self, table: str, **fields: Any) -> dict[str, Any]:
@@ -215,6 +218,34 @@ class NetSuiteEmulator:
     def delete_record(self, table: str, key: Any) -> dict[str, Any]:
         """Delete a record and write its ``deletedrecord`` row (returned)."""
         return self.ctx.db.delete_record(table, key)
+
+    # --- the deployed user-event script -------------------------------------------------
+
+    def deploy_user_event_script(
+        self,
+        url: str,
+        record_types: list[str] | None = None,
+        hmac_secret: str | None = None,
+    ) -> dict[str, Any]:
+        """Deploy the project's user-event script: from now on every change of a record
+        of ``record_types`` (default: all) POSTs a notification to ``url``, signed with
+        ``hmac_secret`` if given. Returns the deployment (``id``, ``url``,
+        ``record_types``, ``signed``)."""
+        return self.ctx.user_event_script.deploy(url, record_types, hmac_secret).to_json()
+
+    @property
+    def user_event_deployments(self) -> list[dict[str, Any]]:
+        """The script's deployments, oldest first."""
+        return [d.to_json() for d in self.ctx.user_event_script.deployments()]
+
+    @property
+    def notifications(self) -> list[Notification]:
+        """Every POST the script made or tried, oldest first."""
+        return list(self.ctx.user_event_script.notifications)
+
+    def remove_user_event_scripts(self) -> int:
+        """Undeploy every deployment and forget the notifications; returns how many."""
+        return self.ctx.user_event_script.remove_all()
 
     def suiteql(self, query: str, *, limit: int = 1000, offset: int = 0) -> dict[str, Any]:
         """Run SuiteQL without HTTP or auth: the same envelope the endpoint returns."""

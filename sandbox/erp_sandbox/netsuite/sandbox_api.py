@@ -32,6 +32,10 @@ def snapshot(ctx: Context) -> dict[str, Any]:
             "peak": ctx.limiter.peak,
             "rejected": ctx.limiter.rejected,
         },
+        "user_event_script": {
+            "deployments": len(ctx.user_event_script.deployments()),
+            "notifications": len(ctx.user_event_script.notifications),
+        },
     }
 
 
@@ -128,22 +132,44 @@ def routes(ctx: Context) -> list[Route]:
     async def record(request: Request) -> Response:
         table, raw_key = request.path_params["table"], request.path_params["key"]
         key = _key(table, raw_key)
+        # Changes run in a worker thread: a deployed script POSTs before they return, and
+        # its receiver may call this emulator back.
         try:
             if request.method == "GET":
                 found = ctx.db.record(table, key)
                 return JSONResponse(found) if found else _bad("no such record", 404)
             if request.method == "DELETE":
-                return JSONResponse({"deletedrecord": ctx.db.delete_record(table, key)})
-            return JSONResponse(ctx.db.update_record(table, key, **await _body(request)))
+                deleted = await run_in_threadpool(ctx.db.delete_record, table, key)
+                return JSONResponse({"deletedrecord": deleted})
+            changes = await _body(request)
+            return JSONResponse(
+                await run_in_threadpool(lambda: ctx.db.update_record(table, key, **changes))
+            )
         except (RecordError, TypeError, ValueError) as exc:
             return _bad(str(exc), 404 if isinstance(exc, RecordNotFoundError) else 400)
 
     async def insert(request: Request) -> Response:
         try:
-            inserted = ctx.db.insert_record(request.path_params["table"], **await _body(request))
+            values = await _body(request)
+            inserted = await run_in_threadpool(
+                lambda: ctx.db.insert_record(request.path_params["table"], **values)
+            )
         except (RecordError, TypeError, ValueError) as exc:
             return _bad(str(exc))
         return JSONResponse(inserted, 201)
+
+    async def deploy_script(request: Request) -> Response:
+        try:
+            deployment = ctx.user_event_script.deploy_json(await _body(request))
+        except (TypeError, ValueError) as exc:
+            return _bad(str(exc))
+        return JSONResponse(deployment.to_json(), 201)
+
+    async def list_notifications(_request: Request) -> Response:
+        return JSONResponse(ctx.user_event_script.to_json())
+
+    async def remove_scripts(_request: Request) -> Response:
+        return JSONResponse({"removed": ctx.user_event_script.remove_all()})
 
     async def get_clock(_request: Request) -> Response:
         return JSONResponse(clock_json(ctx))
@@ -180,4 +206,7 @@ def routes(ctx: Context) -> list[Route]:
         Route("/_sandbox/clock", get_clock, methods=["GET"]),
         Route("/_sandbox/clock", set_clock, methods=["POST"]),
         Route("/_sandbox/tokens/revoke", revoke_tokens, methods=["POST"]),
+        Route("/_sandbox/notifications", deploy_script, methods=["POST"]),
+        Route("/_sandbox/notifications", list_notifications, methods=["GET"]),
+        Route("/_sandbox/notifications", remove_scripts, methods=["DELETE"]),
     ]

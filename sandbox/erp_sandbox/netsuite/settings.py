@@ -23,6 +23,8 @@ DEFAULT_RESULT_CEILING = 100_000
 MAX_PAGE_SIZE = 1000
 #: Developer accounts are fixed at 5 concurrent requests (reference A4).
 DEFAULT_CONCURRENCY_LIMIT = 5
+#: ``N/https.post`` gives up connecting after 5 s (reference A5; it allows 45 s to send).
+DEFAULT_NOTIFICATION_TIMEOUT_SECONDS = 5.0
 
 TEST_KEYS_DIR = Path(__file__).parent / "test_keys"
 #: Fake key material shipped for tests (see ``test_keys/README.md``).
@@ -85,6 +87,8 @@ class NetSuiteSettings:
     permission_denied_tables: list[str] = field(default_factory=list)
     #: Tables hidden by a missing permission or feature: 400 "Record 'x' was not found."
     hidden_tables: list[str] = field(default_factory=list)
+    #: Seconds the deployed user-event script waits for its POST (one attempt).
+    notification_timeout_seconds: float = DEFAULT_NOTIFICATION_TIMEOUT_SECONDS
 
     @property
     def host(self) -> str:
@@ -106,5 +110,8 @@ class NetSuiteSettings:
         unknown = set(body) - known
         if unknown:
             raise ValueError(f"unknown settings: {sorted(unknown)}")
+        timeout = body.get("notification_timeout_seconds", self.notification_timeout_seconds)
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+            raise ValueError("notification_timeout_seconds must be a positive number")
         for name, value in body.items():
             setattr(self, name, value)
