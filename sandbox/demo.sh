@@ -53,6 +53,28 @@ echo "== meltano run netsuite-to-mailchimp (incremental: only the changes move)"
 run netsuite-to-mailchimp netsuite-2
 
 echo
+echo "== Notification-driven sync: erp-webhooks receives NetSuite's user-event notification"
+erp-webhooks serve --config webhooks/webhooks.sandbox.yml > .sandbox/demo-webhooks.log 2>&1 &
+webhooks_pid=$!
+trap 'kill "$webhooks_pid" "$sandbox_pid" 2>/dev/null; wait 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  python -c 'import urllib.request as u; u.urlopen("http://127.0.0.1:8090/health")' \
+    2>/dev/null && break
+  kill -0 "$webhooks_pid" 2>/dev/null || { cat .sandbox/demo-webhooks.log; exit 1; }
+  sleep 0.2
+done
+WEBHOOK_URL="http://127.0.0.1:8090/netsuite/sandbox-netsuite-path-secret" \
+  python sandbox/demo_changes.py netsuite-notification "$NETSUITE_URL"
+python sandbox/demo_changes.py wait-for-run http://127.0.0.1:8090/health netsuite-to-mailchimp
+grep -E '"(request accepted|run started|run finished)"' .sandbox/demo-webhooks.log \
+  | python -c 'import json, sys
+for line in sys.stdin:
+    e = json.loads(line)
+    keep = ("path", "status", "record_type", "record_id", "job", "run", "exit_code", "events")
+    print("  erp-webhooks:", e["event"], {k: e[k] for k in keep if k in e})'
+kill "$webhooks_pid"; wait "$webhooks_pid" 2>/dev/null || true
+
+echo
 echo "== meltano run oracle-fusion-to-mailchimp (first load)"
 run oracle-fusion-to-mailchimp fusion-1
 

@@ -8,6 +8,9 @@ account is deactivated.
 `python sandbox/demo_changes.py jde URL`: a customer's email and another's address change.
 `python sandbox/demo_changes.py exact URL`: a new account, an account's email change and a
 credit note; `exact-code URL` prints an authorization code for `tap-exact authorize`.
+`python sandbox/demo_changes.py netsuite-notification URL`: the NetSuite user-event script
+notifies erp-webhooks (`WEBHOOK_URL`) of an email change; `wait-for-run HEALTH_URL JOB`
+waits for the run it triggered.
 All through the emulators' inspection APIs.
 """
 
@@ -189,6 +192,41 @@ def change_exact(base: str) -> None:
     print(f"   credit note:   {credit['InvoiceNumber']} for {account['Name']}")
 
 
+def netsuite_notification(base: str) -> None:
+    """Deploy the user-event script towards erp-webhooks, then change one email: the
+    emulator posts the notification as NetSuite would. `WEBHOOK_URL` names the receiver."""
+    import os
+
+    _call(base, "DELETE", "notifications")
+    _call(base, "POST", "notifications", {"url": os.environ["WEBHOOK_URL"]})
+    for key in range(1001, 1100):
+        record = _call(base, "GET", f"records/customer/{key}")
+        if record.get("email") and record.get("isinactive") == "F":
+            break
+    new_email = f"notified.{record['email']}"
+    _call(base, "PATCH", f"records/customer/{record['id']}", {"email": new_email})
+    [sent] = _call(base, "GET", "notifications")["notifications"][-1:]
+    print(f"   customer {record['id']}: email {record['email']} → {new_email}")
+    print(f"   notification {sent['body']} answered {sent['status']}")
+
+
+def wait_for_run(health_url: str, job: str) -> None:
+    """Poll erp-webhooks' health until the job's notified run has finished."""
+    import time
+
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(health_url) as response:  # noqa: S310 - local service
+            state = json.loads(response.read())["jobs"].get(job, {})
+        if state.get("runs_finished") and not state.get("running"):
+            print(f"   {job}: {state['runs_finished']} run(s), exit code {state['last_exit_code']}")
+            if state["last_exit_code"] != 0:
+                sys.exit(1)
+            return
+        time.sleep(0.5)
+    sys.exit(f"{job} did not finish within 300 s")
+
+
 def _plain(value: object) -> object:
     return value.get("value") if isinstance(value, dict) else value
 
@@ -201,5 +239,9 @@ if __name__ == "__main__":
         "jde": change_jde,
         "exact": change_exact,
         "exact-code": exact_code,
+        "netsuite-notification": netsuite_notification,
     }
-    changes[sys.argv[1]](sys.argv[2])
+    if sys.argv[1] == "wait-for-run":
+        wait_for_run(sys.argv[2], sys.argv[3])
+    else:
+        changes[sys.argv[1]](sys.argv[2])
