@@ -6,7 +6,7 @@ PLUGINS := target-mailchimp tap-netsuite tap-oracle-fusion tap-acumatica tap-jde
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 export MELTANO_DISABLE_TRACKING := true
 
-.PHONY: install test lint unit e2e demo sandbox clean
+.PHONY: install test lint unit e2e reliability demo sandbox clean
 
 $(VENV)/.installed: requirements-dev.txt sandbox/pyproject.toml $(addsuffix /pyproject.toml,$(PLUGINS))
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ unit: $(VENV)/.installed
 
 e2e: install
 	$(BIN)/pytest tests
+
+# The reliability suite on its own, every scenario with three seeds; it rewrites RESULTS.md.
+# (`make test` runs it too, through `pytest tests`, with one seed.)
+reliability: install
+	RELIABILITY_SEEDS=3 RELIABILITY_SCOPE=full \
+	  RELIABILITY_RESULTS=$(CURDIR)/tests/reliability/RESULTS.md $(BIN)/pytest tests/reliability
 
 test: lint unit e2e
 
