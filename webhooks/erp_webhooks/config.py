@@ -7,6 +7,7 @@ Every problem is reported as one sentence that says what to fix.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
 import re
@@ -76,6 +77,8 @@ class ServiceConfig:
     netsuite: NetSuiteReceiver | None = None
     exact: ExactReceiver | None = None
     mailchimp: MailchimpReceiver | None = None
+    #: Every secret value (URL secrets, signing keys, the audit database URL, which may
+    #: hold a password, and whatever came from ${…}): masked in every log line.
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
     @property
@@ -153,6 +156,13 @@ def parse_config(
         ),
         secrets=tuple(s for s in secrets if s),
     )
+    configured = (
+        config.netsuite and (config.netsuite.path_secret, config.netsuite.hmac_secret),
+        config.exact and (config.exact.webhook_secret, config.exact.path_secret),
+        config.mailchimp and (config.mailchimp.path_secret, config.mailchimp.audit_database_url),
+    )
+    literal = tuple(value for pair in configured if pair for value in pair if value)
+    config = dataclasses.replace(config, secrets=tuple(dict.fromkeys((*config.secrets, *literal))))
     if not (config.netsuite or config.exact or config.mailchimp):
         raise ConfigError(
             "Configure at least one receiver under receivers: netsuite, exact or mailchimp."

@@ -130,3 +130,10 @@ def test_bad_configurations_fail_with_one_clear_sentence(tmp_path, text, message
     path.write_text(text)
     with pytest.raises(ConfigError, match=message):
         load_config(path, environ={})
+
+
+def test_secrets_written_in_the_file_are_masked_too(tmp_path: Path) -> None:
+    path = tmp_path / "webhooks.yml"
+    path.write_text("receivers: {netsuite: {path_secret: literal-secret-0123456789}}")
+    config = load_config(path, environ={})
+    assert "literal-secret-0123456789" in config.secrets
