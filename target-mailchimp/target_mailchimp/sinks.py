@@ -44,10 +44,23 @@ class MailchimpSink(BatchSink):
                 "a date-time field does not match the input contract (ISO 8601 expected)",
             )
 
+    #: Whether a batch has been handed over for writing and is not yet audited.
+    draining = False
+
+    def start_drain(self) -> dict:
+        """Hand the pending batch over for writing: until `mark_drained`, a signal
+        stops the run without emitting state (see `TargetMailchimp._handle_termination`)."""
+        self.draining = True
+        return super().start_drain()
+
+    def mark_drained(self) -> None:
+        """The batch is written and audited."""
+        super().mark_drained()
+        self.draining = False
+
     def process_batch(self, context: dict[str, t.Any]) -> None:
         """Write the batch, then audit every record's outcome."""
-        with self.target.writing():
-            self.target.record_outcomes(self.write(context.get("records", [])))
+        self.target.record_outcomes(self.write(context.get("records", [])))
 
     def write(self, records: list[dict[str, t.Any]]) -> list[t.Any]:
         """Write records to Mailchimp; return their audit events."""

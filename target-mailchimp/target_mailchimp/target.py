@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 import typing as t
@@ -409,24 +408,18 @@ class TargetMailchimp(Target):
                     "%s record %s failed: %s", event.stream, event.record_key, event.reason
                 )
 
-    @contextlib.contextmanager
-    def writing(self) -> t.Iterator[None]:
-        """Mark a batch write in progress (see `_handle_termination`)."""
-        self._writing = True
-        try:
-            yield
-        finally:
-            self._writing = False
-
     def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
-        """On SIGTERM/SIGINT mid-write, stop without emitting state.
+        """On SIGTERM/SIGINT mid-drain, stop without emitting state.
 
         The SDK drains every sink and emits state from its signal handler, even
         when the signal interrupted a batch half-way (meltano/sdk#3775): that state
-        would acknowledge records never written. Between writes, the SDK's drain
-        is safe and keeps the progress.
+        would acknowledge records never written. A batch is in progress from the
+        moment its sink hands it over (`start_drain`, which empties the sink) until
+        it is written and audited (`mark_drained`). Outside that, the SDK's drain is
+        safe and keeps the progress.
         """
-        if getattr(self, "_writing", False):
+        sinks = [*self._sinks_active.values(), *self._sinks_to_clear]
+        if any(getattr(sink, "draining", False) for sink in sinks):
             self.logger.warning(
                 "Terminated by signal %d during a write: stopping without emitting state; "
                 "the next run resends this batch (writes are idempotent).",

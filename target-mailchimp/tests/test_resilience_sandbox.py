@@ -107,6 +107,23 @@ def test_sigterm_during_a_write_stops_without_emitting_state(emulator, config, t
     time.sleep(4.5)  # let the emulator finish the abandoned request before the next test
 
 
+def test_sigterm_after_a_batch_is_taken_but_before_it_is_sent_emits_no_state(
+    emulator, config
+) -> None:
+    # The SDK hands a sink's batch over (`start_drain`) before `process_batch` writes it.
+    # A signal in that gap must not drain the now empty sink and acknowledge the batch.
+    target = TargetMailchimp(config=config, validate_config=True)
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        target.process_lines(io.StringIO(singer_lines(person(1), {"STATE": {"position": 1}})))
+        target.get_sink("members").start_drain()
+        with pytest.raises(SystemExit) as stopped:
+            target._handle_termination(signal.SIGTERM, None)
+    assert stopped.value.code == 128 + signal.SIGTERM
+    assert stdout.getvalue() == ""  # no STATE for the batch that was never sent
+    assert write_calls(emulator) == []
+
+
 def test_state_is_emitted_only_after_the_records_before_it_are_written(
     emulator, run_target, capsys
 ) -> None:
