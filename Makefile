@@ -21,8 +21,8 @@ $(VENV)/.installed: requirements-dev.txt sandbox/pyproject.toml $(addsuffix /pyp
 install: .meltano/.installed
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check sandbox $(PLUGINS) tests scripts
-	$(BIN)/ruff format --check sandbox $(PLUGINS) tests scripts
+	$(BIN)/ruff check sandbox $(PLUGINS) tests scripts orchestrate
+	$(BIN)/ruff format --check sandbox $(PLUGINS) tests scripts orchestrate
 
 # One pytest per package: each plugin's tests run as they would in its own repository.
 unit: $(VENV)/.installed
@@ -38,7 +38,25 @@ reliability: install
 	RELIABILITY_SEEDS=3 RELIABILITY_SCOPE=full \
 	  RELIABILITY_RESULTS=$(CURDIR)/tests/reliability/RESULTS.md $(BIN)/pytest tests/reliability
 
-test: lint unit e2e
+# Apache Airflow gets its own venv (its pins would fight Meltano's), installed by uv (from
+# Meltano's own dependencies, with a reusable cache) from the compiled pins in requirements.txt.
+AIRFLOW_VENV := orchestrate/airflow/.venv
+
+$(AIRFLOW_VENV)/.installed: orchestrate/airflow/requirements.txt $(VENV)/.installed
+	rm -rf $(AIRFLOW_VENV)
+	$(BIN)/uv venv --quiet --python $(PYTHON) $(AIRFLOW_VENV)
+	$(BIN)/uv pip install --quiet --python $(AIRFLOW_VENV)/bin/python \
+	  -r orchestrate/airflow/requirements.txt
+	touch $@
+
+# The Airflow DAGs made from meltano.yml's schedules: schedules.json is current (with Meltano),
+# and Airflow loads one right DAG per schedule from it (with Airflow).
+.PHONY: airflow-test
+airflow-test: $(AIRFLOW_VENV)/.installed
+	cd orchestrate/airflow && $(BIN)/pytest tests/test_export_schedules.py
+	cd orchestrate/airflow && .venv/bin/pytest tests/test_dags.py
+
+test: lint unit e2e airflow-test
 
 demo: install
 	PATH="$(BIN):$$PATH" bash sandbox/demo.sh
@@ -47,4 +65,4 @@ sandbox: $(VENV)/.installed
 	$(BIN)/erp-sandbox serve
 
 clean:
-	rm -rf $(VENV) .meltano .sandbox
+	rm -rf $(VENV) .meltano .sandbox $(AIRFLOW_VENV)
