@@ -108,8 +108,15 @@ def meltano(sandbox_env: dict[str, str]) -> t.Callable[..., MeltanoResult]:
 
 
 @contextlib.contextmanager
-def tokens_revoked_after(emulator: t.Any, route: str, calls: int) -> t.Iterator[None]:
-    """Revoke the emulator's access tokens once `route` has served `calls` calls.
+def tokens_revoked_after(
+    emulator: t.Any,
+    route: str | None,
+    calls: int,
+    revoke: t.Callable[[], object] | None = None,
+) -> t.Iterator[None]:
+    """Revoke the emulator's access tokens once `route` (any route if None) has served
+    `calls` calls; `revoke` replaces `emulator.revoke_tokens` where an ERP's tokens die
+    differently.
 
     A token that dies mid-run, as a real one may: the tap must renew it and carry on.
     """
@@ -119,7 +126,7 @@ def tokens_revoked_after(emulator: t.Any, route: str, calls: int) -> t.Iterator[
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not done.is_set():
             if emulator.calls.count(route) >= calls:
-                emulator.revoke_tokens()
+                (revoke or emulator.revoke_tokens)()
                 return
             time.sleep(0.01)
 
