@@ -87,6 +87,20 @@ def test_inserted_records_get_next_keys_and_clock_dates(fusion_emulator: FusionE
     assert moved["LastUpdateDate"] == "2026-12-03T08:01:00.000+00:00"
 
 
+def test_deleted_records_leave_the_collection_with_their_lines(
+    fusion_emulator: FusionEmulator,
+) -> None:
+    emu = fusion_emulator
+    (order,) = items(emu, "salesOrdersForOrderHub", limit=1, expand="lines", onlyData="true")
+    deleted = emu.delete_record("salesOrdersForOrderHub", order["HeaderId"])
+    assert deleted["HeaderId"] == order["HeaderId"]
+    assert emu.record("salesOrdersForOrderHub", order["HeaderId"]) is None
+    assert emu.record("lines", order["lines"][0]["FulfillLineId"]) is None
+    assert get(emu, f"salesOrdersForOrderHub/{order['HeaderId']}").status_code == 404
+    emu.delete_record("accounts", "100001")
+    assert "100001" not in values(emu, "accounts", "PartyNumber")
+
+
 def test_reset_restores_the_seeded_data(fusion_emulator: FusionEmulator) -> None:
     emu = fusion_emulator
     emu.update_record("accounts", "100001", PartyName="Renamed")

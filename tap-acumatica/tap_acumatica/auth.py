@@ -2,14 +2,42 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import typing as t
 
 import requests
 from singer_sdk.authenticators import APIAuthenticatorBase, OAuthAuthenticator
+from singer_sdk.exceptions import FatalAPIError
 
 LOGGER = logging.getLogger("tap_acumatica.auth")
 SCOPE = "api offline_access"
+
+
+class TokenRefusedError(FatalAPIError):
+    """Acumatica's token endpoint refused the grant or the client."""
+
+
+def cause(error: Exception) -> str:
+    """The innermost reason of a connection error, e.g. `Connection refused`."""
+    reason: BaseException = error
+    for _ in range(10):  # requests → urllib3 → socket: a few levels deep
+        inner = getattr(reason, "reason", None) or reason.__context__
+        if not isinstance(inner, BaseException):
+            break
+        reason = inner
+    return str(reason).rsplit("] ", 1)[-1] or type(reason).__name__
+
+
+def oauth_error_text(content: str) -> str:
+    """`error: error_description` of an OAuth error body, else the start of the body."""
+    try:
+        body = json.loads(content)
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and body.get("error"):
+        return ": ".join(str(body[key]) for key in ("error", "error_description") if body.get(key))
+    return content[:200] or "no detail"
 
 
 class AcumaticaOAuth(OAuthAuthenticator):
@@ -61,7 +89,7 @@ class AcumaticaOAuth(OAuthAuthenticator):
         """Get a token; fall back to the password grant if the refresh token is refused."""
         try:
             self._request_token()
-        except RuntimeError:
+        except TokenRefusedError:
             if not (self.refresh_token and self._username and self._password):
                 raise
             LOGGER.info("Refresh token refused: signing in with the password grant")
@@ -69,7 +97,33 @@ class AcumaticaOAuth(OAuthAuthenticator):
             self._request_token()
 
     def _request_token(self) -> None:
-        super().update_access_token()
+        try:
+            super().update_access_token()
+        except (requests.ConnectionError, requests.Timeout) as error:
+            msg = (
+                f"Cannot reach Acumatica's token endpoint {self.auth_endpoint} "
+                f"({cause(error)}): check `base_url` and that this machine can reach it."
+            )
+            raise FatalAPIError(msg) from error
+
+    def handle_error(self, *, content: str, status_code: int | None) -> None:
+        """A refused token request, in Acumatica's words, with the settings to check."""
+        detail = oauth_error_text(content)
+        if "Login Limit" in detail:
+            msg = (
+                f"Acumatica refused the token request ({status_code} {detail}): the licence's "
+                "API user limit is reached; sessions left open by other clients count too."
+            )
+            raise FatalAPIError(msg)
+        if status_code in (400, 401, 403):
+            grant = "`refresh_token`" if self.refresh_token else "`username` and `password`"
+            msg = (
+                f"Acumatica refused the token request ({status_code} {detail}): check "
+                f"`client_id`, `client_secret` and {grant} (Connected Applications, SM303010)."
+            )
+            raise TokenRefusedError(msg)
+        msg = f"Acumatica's token endpoint answered {status_code}: {detail}"
+        raise FatalAPIError(msg)
 
     def invalidate(self) -> None:
         """Forget the access token: the next request gets a new one."""

@@ -7,12 +7,13 @@ import json
 import threading
 import time
 import typing as t
+from dataclasses import dataclass
 from functools import cache
 from http import HTTPStatus
 from importlib import resources
 
-from singer_sdk.exceptions import RetriableAPIError
-from singer_sdk.pagination import OffsetPaginator
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.pagination import BaseAPIPaginator
 from singer_sdk.streams import RESTStream
 
 if t.TYPE_CHECKING:
@@ -49,12 +50,59 @@ def unwrap(value: t.Any) -> t.Any:
     }
 
 
-class ShortPagePaginator(OffsetPaginator):
-    """`$skip`/`$top` over bare JSON arrays: a short page ends the stream."""
+# Rows each page repeats from the end of the previous one (at most half a page).
+MAX_OVERLAP = 25
+# Fresh starts of one read before the tap gives up on a list that keeps changing.
+MAX_RESTARTS = 3
+
+
+@dataclass(frozen=True)
+class PageToken:
+    """Where the next page starts, and how many times this read started over."""
+
+    skip: int
+    restarts: int = 0
+
+
+class OverlappingPaginator(BaseAPIPaginator[PageToken]):
+    """`$skip`/`$top` pages over bare JSON arrays, each repeating the previous page's tail.
+
+    The contract API has no `$orderby` and no keyset, so pages are offsets into a list
+    that changes while it is read: a record deleted from an earlier page moves every
+    later row one place back, and a plain offset skips one unread row per deletion.
+    Each page therefore starts `overlap` rows early. Finding one of the last rows read
+    on it proves nothing was skipped; finding none (more deletions than the overlap)
+    starts the read over, and the stream emits only rows it has not emitted yet.
+    A short page ends the stream.
+    """
+
+    def __init__(self, stream: AcumaticaStream, page_size: int) -> None:
+        super().__init__(PageToken(0))
+        self.stream = stream
+        self.page_size = page_size
+        self.overlap = stream.page_overlap
 
     def has_more(self, response: requests.Response) -> bool:
-        """A full page may have a successor."""
-        return len(response.json()) >= self._page_size
+        """A full page may have a successor; a page that lost track always has one."""
+        return self.stream.lost_track or len(response.json()) >= self.page_size
+
+    def continue_if_empty(self, response: requests.Response) -> bool:
+        """A page of rows all read before (after a fresh start) is not the end."""
+        return True
+
+    def get_next(self, response: requests.Response) -> PageToken | None:
+        """The tail of this page again, or the first page after losing track."""
+        current = t.cast("PageToken", self.current_value)
+        if self.stream.lost_track:
+            if current.restarts >= MAX_RESTARTS:
+                msg = (
+                    f"Stream '{self.stream.name}': Acumatica's {self.stream.entity} list kept "
+                    f"changing under the read ({MAX_RESTARTS} fresh starts); run again later."
+                )
+                raise FatalAPIError(msg)
+            self.stream.lost_track = False
+            return PageToken(0, current.restarts + 1)
+        return PageToken(current.skip + len(response.json()) - self.overlap, current.restarts)
 
 
 class RequestPacer:
@@ -122,16 +170,19 @@ class AcumaticaStream(RESTStream[int]):
         """Rows per request (`$top`)."""
         return int(self.config.get("page_size", DEFAULT_PAGE_SIZE))
 
-    def get_new_paginator(self) -> ShortPagePaginator:
-        """`$skip` from 0, `page_size` at a time."""
-        return ShortPagePaginator(start_value=0, page_size=self.page_size)
+    def get_new_paginator(self) -> OverlappingPaginator:
+        """`$skip` from 0, `page_size` at a time, each page overlapping the last."""
+        self._emitted: set[tuple[t.Any, ...]] = set()
+        self._tail: list[tuple[t.Any, ...]] = []
+        self.lost_track = False
+        return OverlappingPaginator(self, self.page_size)
 
     def filters(self, context: Context | None) -> list[str]:
         """Filters besides the last-modified one (e.g. released invoices only)."""
         return []
 
     def get_url_params(
-        self, context: Context | None, next_page_token: int | None
+        self, context: Context | None, next_page_token: PageToken | None
     ) -> dict[str, t.Any]:
         """`$filter`, `$expand`, `$top`, `$skip` (URL-encoded once, by requests)."""
         filters = self.filters(context)
@@ -139,7 +190,8 @@ class AcumaticaStream(RESTStream[int]):
         if start is not None:
             stamp = start.astimezone(dt.UTC).isoformat(timespec="milliseconds")
             filters.append(f"{self.replication_key} gt datetimeoffset'{stamp}'")
-        params: dict[str, t.Any] = {"$top": self.page_size, "$skip": next_page_token or 0}
+        skip = next_page_token.skip if next_page_token else 0
+        params: dict[str, t.Any] = {"$top": self.page_size, "$skip": skip}
         if filters:
             params["$filter"] = " and ".join(filters)
         if self.expand:
@@ -154,8 +206,31 @@ class AcumaticaStream(RESTStream[int]):
         return super()._request(prepared_request, context)
 
     def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
-        """A bare JSON array of value-wrapped entities."""
-        yield from response.json()
+        """The rows of a bare JSON array not emitted yet (pages overlap).
+
+        Notes `lost_track` when none of the previous page's last rows is on this page:
+        rows were deleted in between and some may have been skipped.
+        """
+        rows = response.json()
+        keys = [tuple(unwrap(row.get(key)) for key in self.primary_keys) for row in rows]
+        if self._tail and not set(self._tail) & set(keys):
+            self.logger.info(
+                "Stream '%s': rows were deleted while paging; reading again from the first "
+                "page (rows already read are not emitted twice)",
+                self.name,
+            )
+            self.lost_track = True
+        overlap = self.page_overlap
+        self._tail = keys[-overlap:] if overlap and not self.lost_track else []
+        for row, key in zip(rows, keys, strict=True):
+            if key not in self._emitted:
+                self._emitted.add(key)
+                yield row
+
+    @property
+    def page_overlap(self) -> int:
+        """Rows each page repeats from the previous one (none with one-row pages)."""
+        return min(MAX_OVERLAP, self.page_size // 2)
 
     def post_process(
         self, row: dict[str, t.Any], context: Context | None = None

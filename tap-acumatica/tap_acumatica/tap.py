@@ -10,7 +10,7 @@ from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 
-from tap_acumatica.auth import AcumaticaCookieSession, AcumaticaOAuth
+from tap_acumatica.auth import AcumaticaCookieSession, AcumaticaOAuth, cause
 from tap_acumatica.client import RequestPacer
 from tap_acumatica.streams import STREAM_TYPES
 
@@ -152,7 +152,7 @@ class TapAcumatica(Tap):
         if config.get("auth_method", "oauth") == "cookie":
             if not (config.get("username") and config.get("password")):
                 msg = "Cookie login needs `username` and `password`."
-                raise ConfigValidationError(msg)
+                raise ConfigValidationError(msg, errors=[msg])
             return AcumaticaCookieSession(
                 base_url=base,
                 username=config["username"],
@@ -168,7 +168,7 @@ class TapAcumatica(Tap):
                 "OAuth needs `client_id`, `client_secret` and either `username` and "
                 "`password` or a `refresh_token` (or set auth_method: cookie)."
             )
-            raise ConfigValidationError(msg)
+            raise ConfigValidationError(msg, errors=[msg])
         return AcumaticaOAuth(
             token_url=f"{base}/identity/connect/token",
             client_id=config["client_id"],
@@ -187,11 +187,17 @@ class TapAcumatica(Tap):
             return
         name = self.config.get("endpoint_name", "Default")
         version = self.config.get("endpoint_version", "23.200.001")
-        response = requests.get(
-            f"{str(self.config['base_url']).rstrip('/')}/entity/",
-            timeout=60,
-            headers={"Accept": "application/json"},
-        )
+        base_url = str(self.config["base_url"]).rstrip("/")
+        try:
+            response = requests.get(
+                f"{base_url}/entity/", timeout=60, headers={"Accept": "application/json"}
+            )
+        except (requests.ConnectionError, requests.Timeout) as error:
+            msg = (
+                f"Cannot reach Acumatica at {base_url} ({cause(error)}): check `base_url` "
+                "and that this machine can reach it."
+            )
+            raise FatalAPIError(msg) from error
         if response.status_code == 401:
             prepared = self.authenticator(
                 requests.Request(
@@ -200,7 +206,10 @@ class TapAcumatica(Tap):
             )
             response = requests.Session().send(prepared, timeout=60)
         if not response.ok:
-            msg = f"Acumatica's endpoint list ({response.url}) answered {response.status_code}."
+            msg = (
+                f"Acumatica's endpoint list ({response.url}) answered {response.status_code}: "
+                "check `base_url` (the instance URL with its site path, e.g. /AcumaticaERP)."
+            )
             raise FatalAPIError(msg)
         offered = [
             (endpoint.get("name"), endpoint.get("version"))

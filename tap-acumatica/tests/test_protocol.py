@@ -5,10 +5,14 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import subprocess
+import sys
 import typing as t
 import urllib.parse
 
 import pytest
+import requests
+from singer_sdk.exceptions import FatalAPIError
 
 from tap_acumatica.client import RequestPacer, unwrap
 from tap_acumatica.tap import TapAcumatica
@@ -99,14 +103,48 @@ def test_value_wrappers_links_and_custom_fields_are_unwrapped() -> None:
     }
 
 
-def test_pages_by_skip_and_top_until_a_short_page(requests_mock, instance) -> None:
+def skips(requests_mock, entity: str = "customer") -> list[int]:
+    return [int(r.qs["$skip"][0]) for r in requests_mock.request_history if r.path.endswith(entity)]
+
+
+def test_pages_by_skip_and_top_until_a_short_page_each_repeating_the_last_row(
+    requests_mock, instance
+) -> None:
     requests_mock.get(
-        f"{ENTITY}/Customer", [{"json": [customer(1), customer(2)]}, {"json": [customer(3)]}]
+        f"{ENTITY}/Customer",
+        [
+            {"json": [customer(1), customer(2)]},
+            {"json": [customer(2), customer(3)]},
+            {"json": [customer(3)]},  # only the repeated row: the end
+        ],
     )
     found = records(sync(tap(**OAUTH)), "customers")
     assert [r["CustomerID"] for r in found] == ["C00001", "C00002", "C00003"]
-    skips = [r.qs["$skip"] for r in requests_mock.request_history if r.path.endswith("/customer")]
-    assert skips == [["0"], ["2"]]
+    assert skips(requests_mock) == [0, 1, 2]
+
+
+def test_a_row_deleted_from_a_page_already_read_skips_nothing(requests_mock, instance) -> None:
+    # C2 is deleted after the first page: the list moves one place back, so the second
+    # page (from $skip 3, repeating one row) starts at C5 instead of C4.
+    pages = [
+        [customer(1), customer(2), customer(3), customer(4)],
+        [customer(5), customer(6)],  # C4 slipped before the page: its tail is missing
+        [customer(1), customer(3), customer(4), customer(5)],  # so it starts over
+        [customer(5), customer(6)],
+    ]
+    requests_mock.get(f"{ENTITY}/Customer", [{"json": page} for page in pages])
+    found = records(sync(tap(**OAUTH, page_size=4)), "customers")
+    assert [r["CustomerID"] for r in found] == [f"C0000{n}" for n in (1, 2, 3, 4, 5, 6)]
+    assert skips(requests_mock) == [0, 2, 0, 2]
+
+
+def test_a_list_that_keeps_changing_stops_the_read_clearly(requests_mock, instance) -> None:
+    requests_mock.get(
+        f"{ENTITY}/Customer",
+        [{"json": [customer(1), customer(2)]}, {"json": [customer(8), customer(9)]}] * 5,
+    )
+    with pytest.raises(FatalAPIError, match="Customer list kept changing under the read"):
+        sync(tap(**OAUTH))
 
 
 def test_filter_is_datetimeoffset_encoded_once_and_links_are_expanded(
@@ -229,3 +267,64 @@ def test_pacer_spaces_requests_below_the_licence_limit(monkeypatch) -> None:
         pacer.wait()
     assert slept == [0.5, 1.0]
     RequestPacer(per_minute=None).wait()  # no limit: no wait
+
+
+def test_a_refused_password_grant_says_which_settings_to_check(requests_mock, instance) -> None:
+    requests_mock.get(f"{BASE}/entity/", status_code=401)
+    requests_mock.post(
+        TOKEN,
+        status_code=400,
+        json={"error": "invalid_grant", "error_description": "invalid_username_or_password"},
+    )
+    with pytest.raises(FatalAPIError) as raised:
+        sync(tap(**OAUTH))
+    message = str(raised.value)
+    assert message.startswith(
+        "Acumatica refused the token request (400 invalid_grant: invalid_username_or_password)"
+    )
+    assert "check `client_id`, `client_secret` and `username` and `password`" in message
+
+
+def test_a_refused_refresh_token_falls_back_to_the_password_grant(requests_mock, instance) -> None:
+    requests_mock.post(
+        TOKEN,
+        [
+            {"status_code": 400, "json": {"error": "invalid_grant"}},
+            {"json": {"access_token": "t2", "expires_in": 3600}},
+        ],
+    )
+    sync(tap(**OAUTH, refresh_token="spent"))
+    grants = [
+        urllib.parse.parse_qs(r.text)["grant_type"][0]
+        for r in requests_mock.request_history
+        if r.url == TOKEN
+    ]
+    assert grants == ["refresh_token", "password"]
+
+
+def test_an_unreachable_instance_says_to_check_base_url(requests_mock) -> None:
+    requests_mock.get(
+        f"{BASE}/entity/", exc=requests.ConnectionError("[Errno 111] Connection refused")
+    )
+    with pytest.raises(FatalAPIError) as raised:
+        sync(tap(**OAUTH))
+    assert str(raised.value).startswith(f"Cannot reach Acumatica at {BASE} (Connection refused)")
+    assert "check `base_url`" in str(raised.value)
+
+
+def test_a_settings_error_is_named_on_the_command_line(tmp_path) -> None:
+    # The SDK's CLI logs only a ConfigValidationError's `errors`, then "Config
+    # validation failed": the sentence must be among them.
+    config = tmp_path / "config.json"
+    config.write_text(
+        json.dumps({"base_url": "https://erp.acme-distribution.com/AcumaticaERP", "client_id": "c"})
+    )
+    completed = subprocess.run(
+        [sys.executable, "-m", "tap_acumatica", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 1
+    assert "OAuth needs `client_id`, `client_secret`" in completed.stderr

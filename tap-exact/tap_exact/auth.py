@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import typing as t
+import urllib.parse
 
 import requests
 from singer_sdk.authenticators import APIAuthenticatorBase
@@ -22,8 +23,31 @@ EARLY_RETRY = 30.0
 REAUTHORIZE = "Run `tap-exact authorize` to authorize the app again."
 
 
-class ReauthorizationNeededError(RuntimeError):
+class AccessTokenError(RuntimeError):
+    """No access token can be had: the message says what to fix."""
+
+
+class ReauthorizationNeededError(AccessTokenError):
     """The refresh token is expired, spent or revoked: a person must authorize again."""
+
+
+class ClientCredentialsError(AccessTokenError):
+    """Exact does not accept the app's client id and secret."""
+
+
+class ExactUnreachableError(AccessTokenError):
+    """The token endpoint cannot be reached (wrong region or base URL, no network)."""
+
+
+def _cause(error: Exception) -> str:
+    """The innermost reason of a connection error, e.g. `Connection refused`."""
+    reason: BaseException = error
+    for _ in range(10):  # requests → urllib3 → socket: a few levels deep
+        inner = getattr(reason, "reason", None) or reason.__context__
+        if not isinstance(inner, BaseException):
+            break
+        reason = inner
+    return str(reason).rsplit("] ", 1)[-1] or type(reason).__name__
 
 
 class ExactOAuth(APIAuthenticatorBase):
@@ -100,6 +124,14 @@ class ExactOAuth(APIAuthenticatorBase):
             response, body, requested_at = self._token_request(pair)
         if response.status_code in (400, 401) and not _too_early(response, body):
             reason = body.get("error_description") or body.get("error") or response.reason
+            if body.get("error") == "invalid_client":
+                # The app's own credentials, not the person's grant: authorizing again
+                # would fail the same way.
+                msg = (
+                    f"Exact refused the app's credentials ({reason}): check `client_id` and "
+                    "`client_secret` (Exact App Center)."
+                )
+                raise ClientCredentialsError(msg)
             msg = f"Exact refused the refresh token ({reason}). {REAUTHORIZE}"
             raise ReauthorizationNeededError(msg)
         if not response.ok:
@@ -113,17 +145,26 @@ class ExactOAuth(APIAuthenticatorBase):
 
     def _token_request(self, pair: TokenPair) -> tuple[requests.Response, dict[str, t.Any], float]:
         requested_at = self.clock()
-        response = requests.post(
-            self.token_url,
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": pair.refresh_token,
-                "client_id": self._client[0],
-                "client_secret": self._client[1],
-            },
-            headers={"Accept": "application/json"},
-            timeout=60,
-        )
+        try:
+            response = requests.post(
+                self.token_url,
+                data={
+                    "grant_type": "refresh_token",
+                    "refresh_token": pair.refresh_token,
+                    "client_id": self._client[0],
+                    "client_secret": self._client[1],
+                },
+                headers={"Accept": "application/json"},
+                timeout=60,
+            )
+        except (requests.ConnectionError, requests.Timeout) as error:
+            parts = urllib.parse.urlsplit(self.token_url)
+            msg = (
+                f"Cannot reach Exact Online at {parts.scheme}://{parts.netloc} "
+                f"({_cause(error)}): check `region` (or `base_url`) and that this machine "
+                "can reach it."
+            )
+            raise ExactUnreachableError(msg) from error
         return response, _json(response), requested_at
 
 

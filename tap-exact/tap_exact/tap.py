@@ -15,7 +15,7 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.plugin_base import SingerCommand
 
-from tap_exact.auth import ExactOAuth, ReauthorizationNeededError
+from tap_exact.auth import AccessTokenError, ExactOAuth
 from tap_exact.authorize import authorize_command
 from tap_exact.client import CallBudget, DailyLimitSpentError
 from tap_exact.streams import STREAM_TYPES
@@ -205,7 +205,7 @@ class TapExact(Tap):
             super().sync_all()
         except DailyLimitSpentError:
             pass  # nothing read: the bookmarks stand as they are
-        except ReauthorizationNeededError as error:
+        except AccessTokenError as error:
             self.logger.error("%s", error)
             sys.exit(1)
         if self.budget.spent_for_today:

@@ -24,7 +24,7 @@ import click
 import requests
 from singer_sdk.exceptions import FatalAPIError
 
-from tap_exact.auth import ReauthorizationNeededError
+from tap_exact.auth import AccessTokenError
 from tap_exact.authorize import configured_tap
 from tap_exact.client import DailyLimitSpentError, NextLinkPaginator, exact_error_text
 from tap_exact.token_store import TokenStoreError
@@ -167,7 +167,7 @@ def plain_errors(tap: TapExact) -> Iterator[None]:
     """The tap's failures as one sentence and exit status 1, never a traceback."""
     try:
         yield
-    except (ReauthorizationNeededError, TokenStoreError, FatalAPIError) as error:
+    except (AccessTokenError, TokenStoreError, FatalAPIError) as error:
         raise click.ClickException(str(error)) from None
     except DailyLimitSpentError:
         raise click.ClickException(_daily_limit_message(tap)) from None

@@ -10,7 +10,12 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 
-from tap_exact.auth import ExactOAuth, ReauthorizationNeededError
+from tap_exact.auth import (
+    ClientCredentialsError,
+    ExactOAuth,
+    ExactUnreachableError,
+    ReauthorizationNeededError,
+)
 from tap_exact.token_store import (
     FileTokenStore,
     SqlTokenStore,
@@ -211,6 +216,32 @@ def test_a_spent_or_expired_refresh_token_asks_to_authorize_again(requests_mock,
     with pytest.raises(ReauthorizationNeededError, match="tap-exact authorize") as raised:
         oauth(str(tmp_path / "t")).access_token()
     assert "r0" not in str(raised.value)
+
+
+def test_refused_app_credentials_say_to_check_them_not_to_authorize_again(
+    requests_mock, tmp_path
+) -> None:
+    requests_mock.post(
+        TOKEN_URL,
+        status_code=400,
+        json={"error": "invalid_client", "error_description": "Unknown client or wrong secret."},
+    )
+    with pytest.raises(ClientCredentialsError) as raised:
+        oauth(str(tmp_path / "t")).access_token()
+    assert str(raised.value) == (
+        "Exact refused the app's credentials (Unknown client or wrong secret.): check "
+        "`client_id` and `client_secret` (Exact App Center)."
+    )
+
+
+def test_an_unreachable_token_endpoint_says_to_check_the_region(requests_mock, tmp_path) -> None:
+    requests_mock.post(TOKEN_URL, exc=requests.ConnectionError("[Errno 111] Connection refused"))
+    with pytest.raises(ExactUnreachableError) as raised:
+        oauth(str(tmp_path / "t")).access_token()
+    assert str(raised.value).startswith(
+        "Cannot reach Exact Online at https://start.exactonline.nl (Connection refused): "
+        "check `region` (or `base_url`)"
+    )
 
 
 def test_the_store_is_encrypted_at_rest(requests_mock, tmp_path) -> None:

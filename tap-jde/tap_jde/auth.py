@@ -127,9 +127,16 @@ class AisSession(APIAuthenticatorBase):
     def sign_in(self) -> None:
         """`POST /jderest/v2/tokenrequest`; keeps the token and the user's date format."""
         body = {key: value for key, value in self._sign_in_body.items() if value}
-        response = self._http.post(
-            f"{self.base_url}/jderest/v2/tokenrequest", json=body, timeout=self._timeout
-        )
+        try:
+            response = self._http.post(
+                f"{self.base_url}/jderest/v2/tokenrequest", json=body, timeout=self._timeout
+            )
+        except (requests.ConnectionError, requests.Timeout) as error:
+            msg = (
+                f"Cannot reach the JD Edwards AIS Server at {self.base_url} ({_cause(error)}): "
+                "check `base_url` and that this machine can reach it."
+            )
+            raise FatalAPIError(msg) from error
         if not response.ok:
             reason = _REFUSALS.get(response.status_code) or (
                 f"the AIS Server answered the token request with {response.status_code} "
@@ -172,6 +179,17 @@ class AisSession(APIAuthenticatorBase):
             )
         else:
             LOGGER.info("Logged out of the AIS Server")
+
+
+def _cause(error: Exception) -> str:
+    """The innermost reason of a connection error, e.g. `Connection refused`."""
+    reason: BaseException = error
+    for _ in range(10):  # requests → urllib3 → socket: a few levels deep
+        inner = getattr(reason, "reason", None) or reason.__context__
+        if not isinstance(inner, BaseException):
+            break
+        reason = inner
+    return str(reason).rsplit("] ", 1)[-1] or type(reason).__name__
 
 
 def _body_text(response: requests.Response) -> str:

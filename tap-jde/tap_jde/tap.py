@@ -135,7 +135,7 @@ class TapJde(Tap):
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
             msg = f"`time_zone` {zone!r} is not an IANA time zone such as `America/Denver`."
-            raise ConfigValidationError(msg) from None
+            raise ConfigValidationError(msg, errors=[msg]) from None
         column = str(self.config.get("inactive_customer_column", "F03012.CUSTS"))
         table, _, alias = column.partition(".")
         if table not in INACTIVE_COLUMN_TABLES or not alias:
@@ -143,7 +143,7 @@ class TapJde(Tap):
                 f"`inactive_customer_column` {column!r} must be `F03012.<alias>` or "
                 "`F0101.<alias>`, e.g. `F03012.CUSTS`."
             )
-            raise ConfigValidationError(msg)
+            raise ConfigValidationError(msg, errors=[msg])
 
     @cached_property
     def session(self) -> AisSession:

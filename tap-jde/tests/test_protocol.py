@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import typing as t
 
 import pytest
 import requests
-from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 
 from tap_jde.tap import TapJde
 
@@ -171,6 +174,17 @@ def test_a_refused_sign_in_says_what_to_check_and_logs_nothing_out(requests_mock
     with pytest.raises(Exception, match="check `username`, `password`, `environment` and `role`"):
         run(CONFIG, "f0101")
     assert not calls(requests_mock, LOGOUT_URL)
+    assert not calls(requests_mock, DATA_URL)
+
+
+def test_an_unreachable_ais_server_says_to_check_base_url(requests_mock) -> None:
+    requests_mock.post(TOKEN_URL, exc=requests.ConnectionError("[Errno 111] Connection refused"))
+    with pytest.raises(FatalAPIError) as raised:
+        run(CONFIG, "f0101")
+    assert str(raised.value).startswith(
+        f"Cannot reach the JD Edwards AIS Server at {BASE} (Connection refused)"
+    )
+    assert "check `base_url`" in str(raised.value)
     assert not calls(requests_mock, DATA_URL)
 
 
@@ -425,3 +439,28 @@ def test_a_missing_password_fails_before_any_request(requests_mock) -> None:
         TapJde(config=config)
     assert any("'password' is a required property" in error for error in failure.value.errors)
     assert not requests_mock.request_history
+
+
+def test_a_settings_error_is_named_on_the_command_line(tmp_path) -> None:
+    # The SDK's CLI logs only a ConfigValidationError's `errors`, then "Config
+    # validation failed": the sentence must be among them.
+    config = tmp_path / "config.json"
+    config.write_text(
+        json.dumps(
+            {
+                "base_url": "https://ais.acme-distribution.com:9302",
+                "username": "u",
+                "password": "p",
+                "time_zone": "Mars/Olympus",
+            }
+        )
+    )
+    completed = subprocess.run(
+        [sys.executable, "-m", "tap_jde", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 1
+    assert "is not an IANA time zone" in completed.stderr

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import typing as t
+import urllib.parse
 
 import jwt
+import requests
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, SIGNATURE_TYPE_AUTH_HEADER
 from oauthlib.oauth1 import Client as OAuth1Client
 from singer_sdk.authenticators import APIAuthenticatorBase, OAuthAuthenticator
-
-if t.TYPE_CHECKING:
-    import requests
+from singer_sdk.exceptions import FatalAPIError
 
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 # The assertion may live at most 60 minutes (Oracle); a short life is plenty.
@@ -32,6 +33,34 @@ def signing_algorithm(private_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKe
         return EC_ALGORITHMS[private_key.curve.name]
     msg = "The NetSuite certificate's private key must be an RSA or EC key."
     raise ValueError(msg)
+
+
+def origin(url: str) -> str:
+    """Scheme, host and port of a URL: where a request went, without path or query."""
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def cause(error: Exception) -> str:
+    """The innermost reason of a connection error, e.g. `Connection refused`."""
+    reason: BaseException = error
+    for _ in range(10):  # requests → urllib3 → socket: a few levels deep
+        inner = getattr(reason, "reason", None) or reason.__context__
+        if not isinstance(inner, BaseException):
+            break
+        reason = inner
+    return str(reason).rsplit("] ", 1)[-1] or type(reason).__name__
+
+
+def oauth_error_text(content: str) -> str:
+    """`error: error_description` of an OAuth error body, else the start of the body."""
+    try:
+        body = json.loads(content)
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and body.get("error"):
+        return ": ".join(str(body[key]) for key in ("error", "error_description") if body.get(key))
+    return content[:200] or "no detail"
 
 
 class NetSuiteOAuth2Authenticator(OAuthAuthenticator):
@@ -86,6 +115,30 @@ class NetSuiteOAuth2Authenticator(OAuthAuthenticator):
             "client_assertion_type": CLIENT_ASSERTION_TYPE,
             "client_assertion": assertion,
         }
+
+    def update_access_token(self) -> None:
+        """A new bearer; an unreachable token endpoint stops the run saying what to check."""
+        try:
+            super().update_access_token()
+        except (requests.ConnectionError, requests.Timeout) as error:
+            msg = (
+                f"Cannot reach NetSuite at {origin(self.auth_endpoint)} ({cause(error)}): "
+                "check `account_id` (or `base_url`) and that this machine can reach it."
+            )
+            raise FatalAPIError(msg) from error
+
+    def handle_error(self, *, content: str, status_code: int | None) -> None:
+        """A refused token request, in NetSuite's words, with the settings to check."""
+        detail = oauth_error_text(content)
+        if status_code in (400, 401, 403):
+            msg = (
+                f"NetSuite refused the token request ({status_code} {detail}): check "
+                "`client_id`, `certificate_id`, the private key and `account_id`, and that "
+                "the certificate is mapped to the integration in NetSuite."
+            )
+        else:
+            msg = f"NetSuite's token endpoint answered {status_code}: {detail}"
+        raise FatalAPIError(msg)
 
     def is_token_valid(self) -> bool:
         """Valid until a few minutes before NetSuite's expiry."""

@@ -154,7 +154,7 @@ class TapNetSuite(Tap):
             "(OAuth 2.0), or "
             "consumer_key, consumer_secret, token_id and token_secret (token-based auth)."
         )
-        raise ConfigValidationError(msg)
+        raise ConfigValidationError(msg, errors=[msg])
 
     def discover_streams(self) -> list[Stream]:
         """The tap's streams."""

@@ -9,13 +9,17 @@ import hashlib
 import hmac
 import io
 import json
+import subprocess
+import sys
 import typing as t
 import urllib.parse
 
 import jwt
 import pytest
+import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from singer_sdk.exceptions import FatalAPIError
 
 from tap_netsuite.suiteql import account_host, keyset_filter, parse_timestamp, realm
 from tap_netsuite.tap import TapNetSuite
@@ -235,6 +239,31 @@ def test_one_bearer_serves_every_stream_and_is_renewed_once_on_401(requests_mock
     assert requests_mock.last_request.headers["Authorization"] == "Bearer b2"
 
 
+def test_a_refused_token_request_says_which_settings_to_check(requests_mock, rsa_key) -> None:
+    requests_mock.post(
+        TOKEN,
+        status_code=401,
+        json={"error": "invalid_client", "error_description": "kid 'c' is not mapped"},
+    )
+    netsuite = tap(client_id="cid", certificate_id="c", private_key=pem(rsa_key))
+    with pytest.raises(FatalAPIError) as raised:
+        records(netsuite, "items")
+    message = str(raised.value)
+    assert message.startswith(
+        "NetSuite refused the token request (401 invalid_client: kid 'c' is not mapped)"
+    )
+    assert "check `client_id`, `certificate_id`" in message
+
+
+def test_an_unreachable_token_endpoint_says_to_check_the_account(requests_mock, rsa_key) -> None:
+    requests_mock.post(TOKEN, exc=requests.ConnectionError("[Errno 111] Connection refused"))
+    netsuite = tap(client_id="cid", certificate_id="c", private_key=pem(rsa_key))
+    with pytest.raises(FatalAPIError) as raised:
+        records(netsuite, "items")
+    assert str(raised.value).startswith(f"Cannot reach NetSuite at {HOST} (Connection refused)")
+    assert "check `account_id` (or `base_url`)" in str(raised.value)
+
+
 def test_tba_signs_every_request_afresh_with_hmac_sha256(requests_mock) -> None:
     sent: list[str] = []  # headers as they were at each send (the request is reused)
 
@@ -348,3 +377,19 @@ def test_lines_beyond_one_page_are_read_by_keyset_on_transaction_and_uniquekey(
     assert [line["line"] for line in order["lines"]] == [1, 2]  # sorted by line number
     query = requests_mock.request_history[2].json()["q"]
     assert "((tl.transaction > 100) OR (tl.transaction = 100 AND tl.uniquekey > 5002))" in query
+
+
+def test_a_settings_error_is_named_on_the_command_line(tmp_path) -> None:
+    # The SDK's CLI logs only a ConfigValidationError's `errors`, then "Config
+    # validation failed": the sentence must be among them.
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"account_id": "1234567_SB1"}))
+    completed = subprocess.run(
+        [sys.executable, "-m", "tap_netsuite", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 1
+    assert "Set either client_id" in completed.stderr

@@ -9,9 +9,11 @@ from functools import cached_property
 from http import HTTPStatus
 
 import requests
-from singer_sdk.exceptions import RetriableAPIError
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.pagination import BaseAPIPaginator
 from singer_sdk.streams import RESTStream
+
+from tap_oracle_fusion.auth import cause
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -137,6 +139,28 @@ class FusionStream(RESTStream[list[t.Any] | None]):
                 "items": schema_from_describe(child.get("attributes") or []),
             }
         return schema
+
+    def _request(
+        self, prepared_request: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
+        """One request; the tap's first contact with the pod fails fast when unreachable.
+
+        Later connection errors are retried (`request_decorator`): once the pod has
+        answered, a dropped connection is a blip. Before that, a refused or unknown
+        host means `base_url` is wrong, and minutes of retries would only hide it.
+        """
+        try:
+            response = super()._request(prepared_request, context)
+        except requests.ConnectionError as error:
+            if getattr(self._tap, "pod_reached", False):
+                raise
+            msg = (
+                f"Cannot reach Oracle Fusion at {self.url_base} ({cause(error)}): check "
+                "`base_url` and that this machine can reach it."
+            )
+            raise FatalAPIError(msg) from error
+        self._tap.pod_reached = True  # type: ignore[attr-defined]
+        return response
 
     def describe(self) -> dict[str, t.Any]:
         """`GET <resource>/describe`: the resource's part of the ADF describe document.

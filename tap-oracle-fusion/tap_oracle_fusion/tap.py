@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import typing as t
 from functools import cached_property
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.authenticators import BasicAuthenticator
-from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 
 from tap_oracle_fusion.auth import FusionClientCredentials
 from tap_oracle_fusion.streams import STREAM_TYPES
@@ -136,7 +137,7 @@ class TapOracleFusion(Tap):
         if config.get("client_id") and config.get("client_secret"):
             if not config.get("token_url"):
                 msg = "Set `token_url`, the identity domain's token endpoint, for OAuth 2.0."
-                raise ConfigValidationError(msg)
+                raise ConfigValidationError(msg, errors=[msg])
             return FusionClientCredentials(
                 token_url=config["token_url"],
                 client_id=config["client_id"],
@@ -146,8 +147,21 @@ class TapOracleFusion(Tap):
         if config.get("username") and config.get("password"):
             return BasicAuthenticator(username=config["username"], password=config["password"])
         msg = "Set client_id, client_secret and token_url (OAuth 2.0), or username and password."
-        raise ConfigValidationError(msg)
+        raise ConfigValidationError(msg, errors=[msg])
 
     def discover_streams(self) -> list[Stream]:
         """The tap's streams."""
         return [stream_type(tap=self) for stream_type in STREAM_TYPES]
+
+    def run_discovery(self) -> str:
+        """The catalog, from each resource's /describe.
+
+        Discovery is the run's first contact with Fusion: a refusal or an unreachable
+        host is logged as one sentence saying what to fix, and the tap exits 1, instead
+        of a traceback being the only explanation.
+        """
+        try:
+            return super().run_discovery()
+        except FatalAPIError as error:
+            self.logger.error("%s", error)
+            sys.exit(1)

@@ -7,10 +7,14 @@ import contextlib
 import io
 import json
 import re
+import subprocess
+import sys
 import typing as t
 import urllib.parse
 
 import pytest
+import requests
+from singer_sdk.exceptions import FatalAPIError
 
 from tap_oracle_fusion.tap import TapOracleFusion
 
@@ -240,3 +244,82 @@ def test_errors_surface_o_error_details_and_name_the_stream(requests_mock, descr
 def test_missing_credentials_fail_with_one_sentence() -> None:
     with pytest.raises(Exception, match="Set client_id, client_secret and token_url"):
         records(tap(), "customers")
+
+
+def test_a_refused_token_request_says_which_settings_to_check(requests_mock) -> None:
+    requests_mock.post(
+        TOKEN,
+        status_code=401,
+        json={"error": "invalid_client", "error_description": "Client authentication failed."},
+    )
+    with pytest.raises(FatalAPIError) as raised:
+        records(tap(**OAUTH), "customers")
+    message = str(raised.value)
+    assert message.startswith(
+        "The Oracle identity domain refused the token request "
+        "(401 invalid_client: Client authentication failed.)"
+    )
+    assert "check `client_id`, `client_secret`" in message
+    assert "s3cret" not in message
+
+
+def test_an_unreachable_pod_fails_at_once_saying_to_check_base_url(
+    requests_mock, monkeypatch
+) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr("backoff._sync.time.sleep", waits.append)
+    requests_mock.get(
+        f"{ACCOUNTS}/describe", exc=requests.ConnectionError("[Errno 111] Connection refused")
+    )
+    with pytest.raises(FatalAPIError) as raised:
+        records(tap(username="u", password="p"), "customers")
+    assert str(raised.value).startswith(f"Cannot reach Oracle Fusion at {POD} (Connection refused)")
+    assert waits == []  # no minutes of retries before saying so
+
+
+def test_a_dropped_connection_after_the_pod_answered_is_retried(
+    requests_mock, describes, monkeypatch
+) -> None:
+    monkeypatch.setattr("backoff._sync.time.sleep", lambda _: None)
+    requests_mock.get(
+        ACCOUNTS, [{"exc": requests.ConnectionError("reset")}, {"json": collection([])}]
+    )
+    assert records(tap(username="u", password="p"), "customers") == []
+
+
+def test_an_unreachable_identity_domain_says_to_check_token_url(requests_mock) -> None:
+    requests_mock.post(TOKEN, exc=requests.ConnectionError("[Errno -2] Name or service not known"))
+    with pytest.raises(FatalAPIError) as raised:
+        records(tap(**OAUTH), "customers")
+    assert str(raised.value).startswith(
+        "Cannot reach the Oracle identity domain at https://idcs-123.identity.oraclecloud.com "
+        "(Name or service not known)"
+    )
+
+
+def test_discovery_that_fusion_refuses_ends_with_one_logged_sentence(requests_mock, caplog) -> None:
+    requests_mock.post(TOKEN, status_code=401, json={"error": "invalid_client"})
+    # As `--discover` builds it: no stream maps, so no schema is read before discovery.
+    discovering = TapOracleFusion(config={"base_url": POD, **OAUTH}, setup_mapper=False)
+    with pytest.raises(SystemExit) as exited, caplog.at_level("ERROR"):
+        discovering.run_discovery()
+    assert exited.value.code == 1
+    assert "The Oracle identity domain refused the token request (401 invalid_client)" in (
+        caplog.text
+    )
+
+
+def test_a_settings_error_is_named_on_the_command_line(tmp_path) -> None:
+    # The SDK's CLI logs only a ConfigValidationError's `errors`, then "Config
+    # validation failed": the sentence must be among them.
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"base_url": "https://abcd.fa.us2.oraclecloud.com"}))
+    completed = subprocess.run(
+        [sys.executable, "-m", "tap_oracle_fusion", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 1
+    assert "Set client_id, client_secret and token_url" in completed.stderr

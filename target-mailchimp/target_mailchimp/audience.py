@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 import typing as t
 
-from target_mailchimp.client import MailchimpAPIError
+import requests
+
+from target_mailchimp.client import MailchimpAPIError, RetryableAPIError
 from target_mailchimp.members import subscriber_hash
 
 if t.TYPE_CHECKING:
@@ -22,6 +24,25 @@ class AudienceNotFoundError(RuntimeError):
     """The configured `list_id` does not exist for these credentials."""
 
 
+class MailchimpCredentialsError(RuntimeError):
+    """Mailchimp refuses the configured API key or access token."""
+
+
+class MailchimpUnreachableError(RuntimeError):
+    """The API root cannot be reached (closed port, wrong host, no network)."""
+
+
+def _cause(error: Exception) -> str:
+    """The innermost reason of a connection error, e.g. `Connection refused`."""
+    reason: BaseException = error
+    for _ in range(10):  # requests → urllib3 → socket: a few levels deep
+        inner = getattr(reason, "reason", None) or reason.__context__
+        if not isinstance(inner, BaseException):
+            break
+        reason = inner
+    return str(reason).rsplit("] ", 1)[-1] or type(reason).__name__
+
+
 class Audience:
     """Members, merge fields and tags (static segments) of one Mailchimp list."""
 
@@ -35,7 +56,11 @@ class Audience:
         self._segments_lock = threading.RLock()
 
     def check_exists(self) -> dict[str, t.Any]:
-        """Fetch the list, failing with a clear message when it does not exist."""
+        """Fetch the list, failing with a clear message when it does not exist.
+
+        This is the run's first call, so it also says what to fix when Mailchimp
+        cannot be reached or refuses the credentials.
+        """
         try:
             found: dict[str, t.Any] = self.client.request(
                 "GET", self._path, params={"fields": "id,name"}
@@ -44,7 +69,19 @@ class Audience:
             if error.status == 404:
                 msg = f"Mailchimp has no audience with list_id {self.list_id!r}: check `list_id`."
                 raise AudienceNotFoundError(msg) from error
+            if error.status in (401, 403) and not isinstance(error, RetryableAPIError):
+                msg = (
+                    f"Mailchimp refused the credentials ({error.status} {error.title}: "
+                    f"{error.detail}): check `api_key` (or `access_token`) and its data center."
+                )
+                raise MailchimpCredentialsError(msg) from error
             raise
+        except (requests.ConnectionError, requests.Timeout) as error:
+            msg = (
+                f"Cannot reach Mailchimp at {self.client.api_root} ({_cause(error)}): check "
+                "`base_url` (or `data_center`) and that this machine can reach it."
+            )
+            raise MailchimpUnreachableError(msg) from error
         return found
 
     def merge_tags(self) -> set[str]:

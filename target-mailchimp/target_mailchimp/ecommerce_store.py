@@ -40,34 +40,46 @@ class EcommerceStore:
         self.dry_run = dry_run
         self.path = f"/ecommerce/stores/{store_id}"
         self.created_this_run = False
+        self._checked = False
+        self._found: dict[str, t.Any] | None = None
         self._ensured = False
         self._syncing = False
         self._catalog: dict[str, set[str]] | None = None
 
-    def ensure(self) -> None:
-        """Create the store when missing; refuse one that belongs to another audience."""
-        if self._ensured:
+    def check(self) -> None:
+        """Read the store (if it exists) and refuse one that belongs to another audience.
+
+        Only reads, so the target can run it before its first write.
+        """
+        if self._checked:
             return
         try:
-            found = self.client.request(
+            self._found = self.client.request(
                 "GET", self.path, params={"fields": "id,list_id,is_syncing"}
             )
         except MailchimpAPIError as error:
             if error.status != 404:
                 raise
-            found = None
-        if found is None:
+            self._found = None
+        if self._found is not None and self._found.get("list_id") != self.list_id:
+            msg = (
+                f"Mailchimp store {self.store_id!r} belongs to audience "
+                f"{self._found.get('list_id')!r}, not to list_id {self.list_id!r}: a store's "
+                "audience cannot change. Use another store_id, or the store's audience."
+            )
+            raise StoreConfigurationError(msg)
+        self._checked = True
+
+    def ensure(self) -> None:
+        """Create the store when missing; refuse one that belongs to another audience."""
+        if self._ensured:
+            return
+        self.check()
+        if self._found is None:
             self._create()
         else:
-            if found.get("list_id") != self.list_id:
-                msg = (
-                    f"Mailchimp store {self.store_id!r} belongs to audience "
-                    f"{found.get('list_id')!r}, not to list_id {self.list_id!r}: a store's "
-                    "audience cannot change. Use another store_id, or the store's audience."
-                )
-                raise StoreConfigurationError(msg)
             # A bulk load that died half-way left it syncing: this run unmarks it.
-            self._syncing = bool(found.get("is_syncing"))
+            self._syncing = bool(self._found.get("is_syncing"))
         self._ensured = True
 
     def _create(self) -> None:

@@ -22,6 +22,7 @@ class MailchimpSink(BatchSink):
     def __init__(self, target: TargetMailchimp, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(target, *args, **kwargs)
         self.target = target
+        target.preflight()  # before any record of any stream is written
 
     def get_validator(self) -> AuditingValidator | None:
         """Validation that marks a bad record for the audit store instead of raising."""

@@ -259,8 +259,9 @@ class TargetMailchimp(Target):
         self.max_parallelism = 1
         redaction.install(str(self.config.get(name) or "") for name in SECRET_SETTINGS)
         if not (self.config.get("api_key") or self.config.get("access_token")):
-            raise ConfigValidationError(MISSING_CREDENTIALS)
+            raise ConfigValidationError(MISSING_CREDENTIALS, errors=[MISSING_CREDENTIALS])
         self.run_id = uuid.uuid4().hex
+        self._preflight_done = False
         self.outcomes: dict[str, Counter[str]] = {}
         self.logger.info("target-mailchimp run %s", self.run_id)
 
@@ -318,7 +319,7 @@ class TargetMailchimp(Target):
         store_id = self.config.get("store_id")
         if not store_id:
             msg = "Set `store_id` to write customers, products or orders to Mailchimp."
-            raise ConfigValidationError(msg)
+            raise ConfigValidationError(msg, errors=[msg])
         return EcommerceStore(
             self.client,
             store_id,
@@ -346,6 +347,21 @@ class TargetMailchimp(Target):
             skip_unchanged=self.config.get("skip_unchanged", True),
             dry_run=self.dry_run,
         )
+
+    def preflight(self) -> None:
+        """Check the configuration against Mailchimp before the first write.
+
+        Runs when the first stream arrives: the audience must exist and accept the
+        credentials, and a configured store must belong to it. Only reads, so a
+        misconfigured run stops before it writes anything, with one sentence that
+        says what to fix.
+        """
+        if self._preflight_done:
+            return
+        self.audience  # noqa: B018 - the cached property checks the audience exists
+        if self.config.get("store_id"):
+            self.ecommerce_store.check()
+        self._preflight_done = True
 
     @property
     def dry_run(self) -> bool:

@@ -101,3 +101,20 @@ def test_secrets_are_redacted_from_every_log_line_and_traceback() -> None:
     assert "key=***" in output
     assert "bad key ***" in output
     assert secret not in output
+
+
+def test_missing_credentials_are_named_on_the_command_line_too(tmp_path: Path) -> None:
+    # The SDK's CLI logs only a ConfigValidationError's `errors`, then "Config
+    # validation failed": the sentence must be among them.
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"list_id": "l1"}))
+    completed = subprocess.run(
+        [sys.executable, "-m", "target_mailchimp", "--config", str(config)],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 1
+    assert "Set either `api_key` or `access_token` for target-mailchimp." in completed.stderr

@@ -51,6 +51,7 @@ class ErpMailchimpMapper(InlineMapper):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self._announced: set[str] = set()
+        self._source_keys: dict[str, list[str]] = {}
 
     @cached_property
     def mapping(self) -> Mapping:
@@ -68,6 +69,7 @@ class ErpMailchimpMapper(InlineMapper):
             self.logger.info("Stream %s is not in the mapping: dropped", source)
             return
         self.mapping.check(source, message_dict["schema"])
+        self._source_keys[source] = list(message_dict.get("key_properties") or [])
         for rule in rules:
             if rule.target not in self._announced:
                 self._announced.add(rule.target)
@@ -79,8 +81,10 @@ class ErpMailchimpMapper(InlineMapper):
 
     def map_record_message(self, message_dict: dict) -> t.Iterable[singer.Message]:
         """Each record becomes zero or more target records."""
-        for rule, record in self.mapping.apply(message_dict["stream"], message_dict["record"]):
-            yield singer.RecordMessage(stream=rule.target, record=record)
+        source, record = message_dict["stream"], message_dict["record"]
+        label = ", ".join(f"{key}={record.get(key)}" for key in self._source_keys.get(source, []))
+        for rule, built in self.mapping.apply(source, record, label):
+            yield singer.RecordMessage(stream=rule.target, record=built)
 
     def map_state_message(self, message_dict: dict) -> t.Iterable[singer.Message]:
         """State passes through unchanged: the tap's bookmarks."""
@@ -91,15 +95,17 @@ class ErpMailchimpMapper(InlineMapper):
         return []
 
     def process_endofpipe(self) -> None:
-        """Log how many records each rule wrote and skipped, with the reason."""
+        """Log how many records each rule wrote, skipped (with the reason) and failed."""
         super().process_endofpipe()
         for rules in self.mapping.rules.values():
             for rule in rules:
+                failed = f", {rule.failed} failed (see the warnings)" if rule.failed else ""
                 self.logger.info(
-                    "%s → %s: %d written, %d skipped (%s)",
+                    "%s → %s: %d written, %d skipped (%s)%s",
                     rule.source,
                     rule.target,
                     rule.written,
                     rule.skipped,
                     rule.skip_reason,
+                    failed,
                 )

@@ -45,6 +45,9 @@ if t.TYPE_CHECKING:
 
 LOGGER = logging.getLogger("erp_mailchimp_mapper")
 TARGET_STREAMS = ("members", "customers", "products", "orders", "member_tags")
+# Skips are expected (customers without an email): each is logged with its key up to
+# this many per rule and run, then only counted, so a first load does not flood the log.
+LOGGED_SKIPS_PER_RULE = 100
 
 
 class MappingError(ValueError):
@@ -151,19 +154,33 @@ class Mapping:
             )
             raise MappingError(msg)
 
-    def apply(self, source: str, record: dict[str, t.Any]) -> Iterator[tuple[Rule, dict]]:
-        """The target records one source record becomes (none when skipped)."""
+    def apply(
+        self, source: str, record: dict[str, t.Any], label: str = ""
+    ) -> Iterator[tuple[Rule, dict]]:
+        """The target records one source record becomes (none when skipped).
+
+        `label` names the record in the log (e.g. `id=42`): every record left out is
+        logged with it, so a user can find the ERP record and see why.
+        """
         for rule in self.rules.get(source, []):
             names = {**record, "record": record}
             try:
                 if rule.skip_when and self._evaluate(rule.skip_when, names, rule):
                     rule.skipped += 1
+                    if rule.skipped <= LOGGED_SKIPS_PER_RULE:
+                        LOGGER.info(
+                            "%s → %s: record %s skipped (%s)",
+                            rule.source,
+                            rule.target,
+                            label or "without key",
+                            rule.skip_reason,
+                        )
                     continue
                 built = self._build(rule.fields, names, rule)
             except MappingError as error:
                 # One record the mapping cannot handle must not stop the others.
                 rule.failed += 1
-                LOGGER.warning("%s (record left out)", error)
+                LOGGER.warning("record %s left out: %s", label or "without key", error)
                 continue
             rule.written += 1
             yield rule, built

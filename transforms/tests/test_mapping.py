@@ -250,3 +250,58 @@ def test_a_record_the_mapping_cannot_handle_is_left_out_and_counted(mapping) -> 
     assert list(mapping.apply("sales_orders", broken)) == []
     assert mapping.rules["sales_orders"][0].failed == 1
     assert len(list(mapping.apply("sales_orders", ORDER))) == 1  # the next one still flows
+
+
+def test_every_record_left_out_is_logged_with_its_key_and_why(caplog) -> None:
+    schema = {
+        "type": "SCHEMA",
+        "stream": "sales_orders",
+        "schema": {
+            "properties": {
+                **{name: {} for name in ORDER},
+                "lines": {"items": {"properties": {name: {} for name in ORDER["lines"][0]}}},
+            }
+        },
+        "key_properties": ["id"],
+    }
+    customers = {
+        "type": "SCHEMA",
+        "stream": "customers",
+        "schema": {"properties": {name: {} for name in CUSTOMER}},
+        "key_properties": ["id"],
+    }
+    lines = [
+        customers,
+        {"type": "RECORD", "stream": "customers", "record": {**CUSTOMER, "id": 8, "email": None}},
+        schema,
+        {"type": "RECORD", "stream": "sales_orders", "record": {**ORDER, "id": 9, "lines": [1]}},
+        {"type": "RECORD", "stream": "sales_orders", "record": ORDER},
+    ]
+    mapper = ErpMailchimpMapper(config={"mapping_file": str(NETSUITE)})
+    with contextlib.redirect_stdout(io.StringIO()), caplog.at_level("INFO"):
+        mapper.listen(io.StringIO("".join(json.dumps(line, default=str) + "\n" for line in lines)))
+    logged = caplog.text
+    assert "customers → members: record id=8 skipped (customer has no email address)" in logged
+    assert "record id=9 left out: sales_orders → orders:" in logged
+    assert "sales_orders → orders: 1 written, 0 skipped" in logged
+    assert "1 failed (see the warnings)" in logged
+
+
+def test_a_fusion_person_with_a_blank_name_still_becomes_a_member() -> None:
+    fusion = Mapping.load(Path(__file__).parents[1] / "oracle_fusion.yml")
+    account = {
+        "PartyId": 300,
+        "PartyName": "   ",
+        "PartyType": "PERSON",
+        "EmailAddress": "ops@contoso-fabrics.com",
+        "Status": "A",
+        "LastUpdateDate": "2026-03-01T17:30:00+00:00",
+        **dict.fromkeys(
+            ("PhoneNumber", "AddressLine1", "AddressLine2", "City", "State", "PostalCode")
+        ),
+        "Country": None,
+    }
+    built = {rule.target: record for rule, record in fusion.apply("customers", account)}
+    assert built["members"]["email_address"] == "ops@contoso-fabrics.com"
+    assert built["members"]["merge_fields"]["FNAME"] is None
+    assert built["customers"]["first_name"] is None

@@ -185,3 +185,8 @@ class FusionEmulator:
         """Add a record (next free keys; dates from the clock unless given). Child lines
         need ``parent``."""
         return self.ctx.store.insert_record(resource, parent=parent, **fields)
+
+    def delete_record(self, resource: str, key: Any) -> dict[str, Any]:
+        """Delete a top-level record (with its child lines); returns it as it was. Fusion
+        keeps no trace of deletions that a REST client could read."""
+        return self.ctx.store.delete_record(resource, key)

@@ -241,6 +241,23 @@ class FusionStore:
         assert rendered is not None  # noqa: S101 - just written
         return rendered
 
+    def delete_record(self, name: str, key: Any) -> dict[str, Any]:
+        """Remove a top-level record and its child rows; returns it as it was rendered."""
+        with self.lock:
+            if name not in RESOURCES:
+                raise RecordError(f"only top-level resources can be deleted, not {name!r}")
+            shape, row, _ = self._locate(name, key)
+            rendered = self.record(name, row[shape.key])
+            self._data.rows[name].remove(row)
+            del self._index[name][row[shape.key]]
+            if shape.alternate_key:
+                self._alternate[name].pop(row[shape.alternate_key], None)
+            for child in shape.children:
+                for child_row in self._data.children[child.name].pop(row[shape.key], []):
+                    self._child_index[child.name].pop(child_row[child.key], None)
+        assert rendered is not None  # noqa: S101 - just located
+        return rendered
+
     def _next(self, resource: str, attribute: str) -> int:
         numbers = [
             int(row[attribute])
