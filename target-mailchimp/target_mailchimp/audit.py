@@ -166,8 +166,10 @@ class AuditStore:
             {
                 "run_id": run_id,
                 "stream": event.stream,
-                "record_key": event.record_key,
-                "source_id": event.source_id,
+                # Bounded like the columns: an absurdly long (invalid) address must still
+                # be audited, also on databases that enforce VARCHAR lengths.
+                "record_key": event.record_key[:320],
+                "source_id": None if event.source_id is None else event.source_id[:255],
                 "outcome": event.outcome,
                 "reason": event.reason,
                 "payload_hash": event.payload_hash,

@@ -107,3 +107,14 @@ def test_an_erp_record_with_the_old_address_updates_the_member_at_the_new_one(
     assert emulator.member(new)["merge_fields"]["FNAME"] == "Renamed"
     assert status_of(emulator, new) == "subscribed"
     assert run.outcomes() == {new: "updated"}
+
+
+def test_absurdly_long_keys_are_still_audited(store) -> None:
+    from target_mailchimp.audit import AuditEvent
+
+    key = "x" * 400 + "@example.com"
+    store.record(
+        "run-1", [AuditEvent("members", key, "failed", "invalid", "s" * 300)], dry_run=False
+    )
+    [event] = store.events("run-1")
+    assert (len(event["record_key"]), len(event["source_id"])) == (320, 255)
