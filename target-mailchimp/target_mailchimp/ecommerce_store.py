@@ -99,7 +99,21 @@ class EcommerceStore:
             self._catalog = {}
             return
         LOGGER.info("Creating store %s on audience %s", self.store_id, self.list_id)
-        self.client.request("POST", "/ecommerce/stores", json=body)
+        try:
+            self.client.request("POST", "/ecommerce/stores", json=body)
+        except MailchimpAPIError as error:
+            if not (error.status == 400 and "already exists" in error.detail):
+                raise
+            # Created since `check`: by another run writing to the same account, or by
+            # our own attempt that timed out after Mailchimp took it. Use it as found:
+            # it may already hold customers and products.
+            LOGGER.info("Store %s was created meanwhile: using it", self.store_id)
+            self._checked = False
+            self.check()
+            if self._found is None:
+                raise
+            self._syncing = bool(self._found.get("is_syncing"))
+            return
         self.created_this_run = True
         self._syncing = True
         self._catalog = {}

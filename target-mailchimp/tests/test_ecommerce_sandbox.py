@@ -108,6 +108,41 @@ def test_store_on_another_audience_is_a_clear_configuration_error(emulator, run_
     assert write_calls(emulator) == []
 
 
+def test_store_created_by_another_run_meanwhile_is_used_as_found(emulator, run_target) -> None:
+    # Another run writing to the same account creates the store (with a product) between
+    # this run's look-up and its creation: Mailchimp answers "already exists".
+    record = emulator.calls.record
+
+    def record_and_race(call: t.Any) -> None:
+        record(call)
+        if call.route == "GET /3.0/ecommerce/stores/{store_id}" and call.status == 404:
+            emulator.seed(
+                {
+                    "ecommerce": {
+                        "stores": [
+                            {
+                                "id": STORE,
+                                "list_id": emulator.default_list_id,
+                                "products": [{"id": "P-1", "title": "Product 1"}],
+                            }
+                        ]
+                    }
+                }
+            )
+
+    emulator.calls.record = record_and_race  # type: ignore[method-assign]
+    try:
+        run = run_target(streams_lines(("orders", [order(1)])))
+    finally:
+        emulator.calls.record = record  # type: ignore[method-assign]
+
+    assert run.outcomes() == {"SO-1": "created"}
+    # Not taken for a store of its own making: the other run's catalog is read, not
+    # assumed empty, so its product is not posted again.
+    assert emulator.calls.count("GET /3.0/ecommerce/stores/{store_id}/products") == 1
+    assert emulator.calls.count("POST /3.0/ecommerce/stores/{store_id}/products") == 0
+
+
 def test_e_commerce_streams_need_a_store_id(run_target, config) -> None:
     with pytest.raises(Exception, match="Set `store_id`"):
         run_target(streams_lines(("products", [product(1)])), store_id=None)
