@@ -34,6 +34,21 @@ DESCRIBE_TYPES: dict[str, dict[str, t.Any]] = {
 }
 
 
+def dropped_after_connecting(error: BaseException) -> bool:
+    """Whether the server took the connection, then closed or reset it before a whole
+    answer (`RemoteDisconnected`, `Connection reset by peer`), as opposed to a refused
+    connection, an unknown host or a TLS failure."""
+    reason: BaseException | None = error
+    for _ in range(10):  # requests → urllib3 → http.client: a few levels deep
+        if isinstance(reason, ConnectionResetError):  # RemoteDisconnected is one too
+            return True
+        inner = [arg for arg in getattr(reason, "args", ()) if isinstance(arg, BaseException)]
+        reason = inner[-1] if inner else getattr(reason, "reason", None) or reason.__context__
+        if not isinstance(reason, BaseException):
+            return False
+    return False
+
+
 class KeysetPaginator(BaseAPIPaginator[list[t.Any] | None]):
     """The next page holds the rows after the last one of this page."""
 
@@ -147,12 +162,13 @@ class FusionStream(RESTStream[list[t.Any] | None]):
 
         Later connection errors are retried (`request_decorator`): once the pod has
         answered, a dropped connection is a blip. Before that, a refused or unknown
-        host means `base_url` is wrong, and minutes of retries would only hide it.
+        host means `base_url` is wrong, and minutes of retries would only hide it; a
+        connection the pod took and then dropped is a blip from the first request on.
         """
         try:
             response = super()._request(prepared_request, context)
         except requests.ConnectionError as error:
-            if getattr(self._tap, "pod_reached", False):
+            if getattr(self._tap, "pod_reached", False) or dropped_after_connecting(error):
                 raise
             msg = (
                 f"Cannot reach Oracle Fusion at {self.url_base} ({cause(error)}): check "

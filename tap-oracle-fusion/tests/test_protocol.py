@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import http.client
 import io
 import json
 import re
@@ -14,6 +15,7 @@ import urllib.parse
 
 import pytest
 import requests
+import urllib3
 from singer_sdk.exceptions import FatalAPIError
 
 from tap_oracle_fusion.tap import TapOracleFusion
@@ -284,6 +286,25 @@ def test_a_dropped_connection_after_the_pod_answered_is_retried(
     requests_mock.get(
         ACCOUNTS, [{"exc": requests.ConnectionError("reset")}, {"json": collection([])}]
     )
+    assert records(tap(username="u", password="p"), "customers") == []
+
+
+def test_a_connection_the_pod_dropped_on_the_first_request_is_retried(
+    requests_mock, describes, monkeypatch
+) -> None:
+    # What requests raises when the server closes the connection without answering.
+    dropped = requests.ConnectionError(
+        urllib3.exceptions.ProtocolError(
+            "Connection aborted.",
+            http.client.RemoteDisconnected("Remote end closed connection without response"),
+        )
+    )
+    monkeypatch.setattr("backoff._sync.time.sleep", lambda _: None)
+    requests_mock.get(
+        f"{ACCOUNTS}/describe",
+        [{"exc": dropped}, {"json": describe("accounts", ACCOUNT_ATTRIBUTES)}],
+    )
+    requests_mock.get(ACCOUNTS, json=collection([]))
     assert records(tap(username="u", password="p"), "customers") == []
 
 
