@@ -15,7 +15,14 @@ import re
 import typing as t
 from zoneinfo import ZoneInfo
 
-from erp_webhooks.receiving import Outcome, Rejected, check_path_secret, read_body
+from erp_webhooks.receiving import (
+    Outcome,
+    Rejected,
+    book_run,
+    check_age,
+    check_path_secret,
+    read_body,
+)
 from erp_webhooks.security import hmac_sha256_hex, same_secret
 
 if t.TYPE_CHECKING:
@@ -25,7 +32,6 @@ if t.TYPE_CHECKING:
     from erp_webhooks.jobs import JobRunner
 
 _SIGNED_BODY = re.compile(rb'\s*\{"Content":(.*),"HashCode":"([^"]*)"\}\s*', re.DOTALL)
-CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
 async def receive(
@@ -57,10 +63,7 @@ async def receive(
     job = receiver.jobs.get(topic)
     if job is None:
         return Outcome(200, {"ignored": "topic not synced"}, details)
-    run = runner.trigger(job)
-    return Outcome(
-        202, {"accepted": True, "job": job, "run": run}, {**details, "job": job, "run": run}
-    )
+    return book_run(runner, job, details)
 
 
 def _verified_content(body: bytes, secret: str) -> bytes:
@@ -88,8 +91,4 @@ def _check_age(created_on: t.Any, receiver: ExactReceiver) -> None:
         raise Rejected(400, "EventCreatedOn missing or not ISO 8601") from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=ZoneInfo(receiver.time_zone))
-    now = dt.datetime.now(dt.UTC)
-    if now - when > dt.timedelta(seconds=receiver.max_age_seconds):
-        raise Rejected(400, "event older than max_age_seconds")
-    if when - now > CLOCK_SKEW:
-        raise Rejected(400, "event dated in the future")
+    check_age(when, receiver.max_age_seconds, "event")

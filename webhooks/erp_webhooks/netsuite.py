@@ -10,7 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import typing as t
 
-from erp_webhooks.receiving import Outcome, Rejected, check_path_secret, json_object, read_body
+from erp_webhooks.receiving import (
+    Outcome,
+    Rejected,
+    book_run,
+    check_age,
+    check_path_secret,
+    json_object,
+    read_body,
+)
 from erp_webhooks.security import hmac_sha256_hex, is_in, same_secret
 
 if t.TYPE_CHECKING:
@@ -20,8 +28,6 @@ if t.TYPE_CHECKING:
     from erp_webhooks.jobs import JobRunner
 
 SIGNATURE_HEADER = "x-webhook-signature"
-#: How far ahead of our clock an `occurredAt` may be (clocks drift).
-CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
 async def receive(
@@ -58,10 +64,7 @@ async def receive(
     job = receiver.jobs.get(record_type.lower())
     if job is None:
         return Outcome(200, {"ignored": "record type not synced"}, details)
-    run = runner.trigger(job)
-    return Outcome(
-        202, {"accepted": True, "job": job, "run": run}, {**details, "job": job, "run": run}
-    )
+    return book_run(runner, job, details)
 
 
 def _check_age(occurred_at: t.Any, max_age_seconds: float) -> None:
@@ -72,8 +75,4 @@ def _check_age(occurred_at: t.Any, max_age_seconds: float) -> None:
         raise Rejected(400, "occurredAt missing or not ISO 8601") from None
     if when.tzinfo is None:
         raise Rejected(400, "occurredAt has no time zone")
-    now = dt.datetime.now(dt.UTC)
-    if now - when > dt.timedelta(seconds=max_age_seconds):
-        raise Rejected(400, "notification older than max_age_seconds")
-    if when - now > CLOCK_SKEW:
-        raise Rejected(400, "notification dated in the future")
+    check_age(when, max_age_seconds, "notification")

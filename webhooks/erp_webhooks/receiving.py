@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import typing as t
 from dataclasses import dataclass, field
@@ -10,6 +11,11 @@ from erp_webhooks.security import same_secret
 
 if t.TYPE_CHECKING:
     from starlette.requests import Request
+
+    from erp_webhooks.jobs import JobRunner
+
+#: How far ahead of our clock a sender's timestamp may be (clocks drift).
+CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
 class Rejected(Exception):  # noqa: N818 - reads as the outcome it is
@@ -69,3 +75,20 @@ def json_object(body: bytes) -> dict[str, t.Any]:
     if not isinstance(document, dict):
         raise Rejected(400, "the JSON body must be an object")
     return document
+
+
+def check_age(when: dt.datetime, max_age_seconds: float, noun: str) -> None:
+    """Refuse replays and forward-dated bodies (`when` must carry a time zone)."""
+    now = dt.datetime.now(dt.UTC)
+    if now - when > dt.timedelta(seconds=max_age_seconds):
+        raise Rejected(400, f"{noun} older than max_age_seconds")
+    if when - now > CLOCK_SKEW:
+        raise Rejected(400, f"{noun} dated in the future")
+
+
+def book_run(runner: JobRunner, job: str, details: dict[str, t.Any]) -> Outcome:
+    """Book a run of `job` for an accepted event: 202 with what the runner did."""
+    run = runner.trigger(job)
+    return Outcome(
+        202, {"accepted": True, "job": job, "run": run}, {**details, "job": job, "run": run}
+    )
