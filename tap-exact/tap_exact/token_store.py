@@ -134,6 +134,8 @@ class SqlTokenStore(TokenStore):
 
     def __init__(self, url: str, key: str, name: str = "default") -> None:
         super().__init__(key)
+        if url.startswith(("postgresql://", "postgres://")):
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]  # psycopg 3, the extra's driver
         connect_args = {"timeout": 120} if url.startswith("sqlite") else {}
         self.engine = sa.create_engine(url, connect_args=connect_args)
         self.name = name

@@ -153,11 +153,23 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def database_engine(url: str) -> sa.Engine:
+    """An engine for a SQLAlchemy URL; plain `postgresql://` URLs use psycopg 3.
+
+    SQLite waits up to a minute for another process's write (several runs share the
+    file) instead of failing after the driver's default 5 seconds.
+    """
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    connect_args = {"timeout": 60} if url.startswith("sqlite") else {}
+    return sa.create_engine(url, connect_args=connect_args)
+
+
 class AuditStore:
     """Read and write the audit database through SQLAlchemy Core."""
 
     def __init__(self, url: str) -> None:
-        self.engine = sa.create_engine(url, future=True)
+        self.engine = database_engine(url)
         metadata.create_all(self.engine)
 
     def record(self, run_id: str, events: Iterable[AuditEvent], *, dry_run: bool) -> None:

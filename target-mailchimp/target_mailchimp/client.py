@@ -7,6 +7,7 @@ problem+json errors into exceptions that never carry a secret.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import threading
@@ -22,6 +23,8 @@ from target_mailchimp import redaction
 
 if t.TYPE_CHECKING:
     from collections.abc import Generator, Iterator, Mapping
+
+    from target_mailchimp.connection_slots import AccountConnectionSlots
 
 LOGGER = logging.getLogger("target_mailchimp.client")
 
@@ -185,8 +188,11 @@ class MailchimpClient:
         max_retries: int = 8,
         max_backoff_seconds: float = 60,
         user_agent: str = "target-mailchimp",
+        account_slots: AccountConnectionSlots | None = None,
     ) -> None:
         self.api_root = api_root.rstrip("/")
+        # Shared with every other run on this account (connection_slots.py); None: this run only.
+        self.account_slots = account_slots
         self.timeout = timeout
         self.max_retries = max_retries
         self.max_backoff_seconds = max_backoff_seconds
@@ -268,7 +274,8 @@ class MailchimpClient:
         self, method: str, path: str, *, params: Mapping[str, t.Any] | None, json: t.Any
     ) -> t.Any:
         self._count_call(method, path)
-        with self._in_flight:
+        account_slot = self.account_slots.slot() if self.account_slots else contextlib.nullcontext()
+        with self._in_flight, account_slot:
             self._track_in_flight(+1)
             try:
                 response = self._session.request(
@@ -333,8 +340,10 @@ class MailchimpClient:
         )
 
     def close(self) -> None:
-        """Release pooled connections."""
+        """Release pooled connections and any connection slot still held."""
         self._session.close()
+        if self.account_slots:
+            self.account_slots.close()
 
 
 def _parse_retry_after(value: str | None) -> float | None:

@@ -20,7 +20,13 @@ from singer_sdk.target_base import Target
 from target_mailchimp import redaction
 from target_mailchimp.audience import Audience
 from target_mailchimp.audience_snapshot import AudienceSnapshot
-from target_mailchimp.audit import OUTCOMES, AuditEvent, AuditStore, default_database_url
+from target_mailchimp.audit import (
+    OUTCOMES,
+    AuditEvent,
+    AuditStore,
+    database_engine,
+    default_database_url,
+)
 from target_mailchimp.client import (
     DEFAULT_OAUTH_METADATA_URL,
     MISSING_CREDENTIALS,
@@ -28,6 +34,7 @@ from target_mailchimp.client import (
     MailchimpClient,
     resolve_api_root,
 )
+from target_mailchimp.connection_slots import AccountConnectionSlots, account_key
 from target_mailchimp.ecommerce import ACCOUNTING_STREAM
 from target_mailchimp.ecommerce_store import EcommerceStore
 from target_mailchimp.ecommerce_sync import EcommerceSync
@@ -171,7 +178,25 @@ class TargetMailchimp(Target):
             th.IntegerType(minimum=1, maximum=10),
             default=4,
             title="Max Concurrency",
-            description="Most requests in flight at once. Mailchimp allows 10 per account.",
+            description="Most requests in flight at once in this run. Mailchimp allows 10 "
+            "per API key; `account_connection_limit` keeps every run on the key together "
+            "within it.",
+        ),
+        th.Property(
+            "account_connection_limit",
+            th.IntegerType(minimum=1, maximum=10),
+            default=10,
+            title="Account Connection Limit",
+            description="Most requests in flight at once across every run that uses this API "
+            "key (or token) and the same `connection_limit_database_url`, on any machine. "
+            "Lower it when other tools use the same key.",
+        ),
+        th.Property(
+            "connection_limit_database_url",
+            th.StringType,
+            title="Connection Limit Database URL",
+            description="SQLAlchemy URL of the database holding the account's connection "
+            "slots. Default: the audit database. Runs sharing an API key must share it.",
         ),
         th.Property(
             "batch_size_rows",
@@ -289,6 +314,19 @@ class TargetMailchimp(Target):
             max_retries=int(self.config.get("max_retries", 8)),
             max_backoff_seconds=float(self.config.get("max_backoff_seconds", 60)),
             user_agent=f"{self.name}/{self.plugin_version}",
+            account_slots=self.account_slots,
+        )
+
+    @cached_property
+    def account_slots(self) -> AccountConnectionSlots:
+        """This API key's connection slots, shared with every run using the same database."""
+        url = self.config.get("connection_limit_database_url")
+        engine = database_engine(url) if url else self.audit_store.engine
+        credential = self.config.get("api_key") or self.config.get("access_token")
+        return AccountConnectionSlots(
+            engine,
+            account_key(str(credential)),
+            int(self.config.get("account_connection_limit", 10)),
         )
 
     @cached_property
