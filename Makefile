@@ -6,7 +6,7 @@ PLUGINS := target-mailchimp tap-netsuite tap-oracle-fusion tap-acumatica tap-jde
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 export MELTANO_DISABLE_TRACKING := true
 
-.PHONY: install test lint audit unit e2e reliability demo sandbox clean
+.PHONY: install test lint audit unit e2e reliability demo sandbox clean postgres
 
 $(VENV)/.installed: requirements-dev.txt sandbox/pyproject.toml $(addsuffix /pyproject.toml,$(PLUGINS))
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,16 @@ unit: $(VENV)/.installed
 	cd sandbox && $(BIN)/pytest
 	for plugin in $(PLUGINS); do (cd $$plugin && $(BIN)/pytest) || exit 1; done
 
-e2e: install
+e2e: install postgres
 	$(BIN)/pytest tests
+
+# The shared-state tests start a throwaway PostgreSQL server of their own
+# (tests/postgres_server.py) from Debian's package, installed here when missing.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  $$SUDO apt-get install -y -qq --no-install-recommends postgresql >/dev/null; }
 
 # The reliability suite on its own, every scenario with three seeds; it rewrites RESULTS.md.
 # (`make test` runs it too, through `pytest tests`, with one seed.)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["erp_sandbox.pytest_fixtures"]
+pytest_plugins = ["erp_sandbox.pytest_fixtures", "tests.postgres_server"]
 
 PROJECT = Path(__file__).resolve().parents[1]
 SAMPLES = PROJECT / "sandbox" / "samples"
