@@ -33,14 +33,22 @@ class SecretRedactingFilter(logging.Filter):
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record in place; never drop it."""
+        """Rewrite a record that holds a secret; never drop one.
+
+        A record without a secret is left whole, so a structured formatter still sees
+        its arguments (a metric `Point`) and its exception. One that holds a secret
+        becomes plain redacted text, its traceback appended to the message.
+        """
         if not self.secrets:
             return True
-        record.msg = self.redact(record.getMessage())
+        message = record.getMessage()
+        trace = "".join(traceback.format_exception(*record.exc_info)) if record.exc_info else ""
+        if self.redact(message) == message and self.redact(trace) == trace:
+            return True
+        record.msg = self.redact(message if not trace else f"{message}\n{trace.rstrip()}")
         record.args = None
-        if record.exc_info:
-            record.exc_text = self.redact("".join(traceback.format_exception(*record.exc_info)))
-            record.exc_info = None
+        record.exc_info = None
+        record.exc_text = None
         return True
 
 

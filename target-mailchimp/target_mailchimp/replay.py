@@ -38,22 +38,40 @@ def singer_messages(records: list[tuple[str, dict[str, t.Any]]]) -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
+config_option = click.option(
+    "--config",
+    multiple=True,
+    help="Configuration file, or ENV to read settings from the environment; repeatable, "
+    "later files win.",
+)
+
+
+def configs_in_context(ctx: click.Context, own: tuple[str, ...]) -> tuple[str, ...]:
+    """`--config` values given to the parent group (Meltano puts its own there), then ours."""
+    inherited = ctx.parent.params.get("config", ()) if ctx.parent is not None else ()
+    return (*inherited, *own)
+
+
 def replay_command(target_class: type[TargetMailchimp]) -> click.Command:
     """Build the `replay` subcommand for a target class."""
 
     @click.command(help="Re-send records whose latest outcome in the audit store is failed.")
-    @click.option(
-        "--config",
-        multiple=True,
-        required=True,
-        help="Configuration file, or ENV to read settings from the environment.",
-    )
+    @config_option
     @click.option("--run-id", help="Only records that failed in this run.")
     @click.option("--since", type=click.DateTime(), help="Only failures recorded since (UTC).")
     @click.option("--stream", help="Only records of this input stream.")
+    @click.pass_context
     def replay(
-        config: tuple[str, ...], run_id: str | None, since: dt.datetime | None, stream: str | None
+        ctx: click.Context,
+        config: tuple[str, ...],
+        run_id: str | None,
+        since: dt.datetime | None,
+        stream: str | None,
     ) -> None:
+        config = configs_in_context(ctx, config)
+        if not config:
+            msg = "Missing option '--config' (a configuration file, or ENV)."
+            raise click.UsageError(msg, ctx=ctx)
         target = target_class(
             config=merged_config(config),
             parse_env_config="ENV" in config,

@@ -27,6 +27,7 @@ from target_mailchimp.audit import (
     database_engine,
     default_database_url,
 )
+from target_mailchimp.audit_commands import audit_command
 from target_mailchimp.client import (
     DEFAULT_OAUTH_METADATA_URL,
     MISSING_CREDENTIALS,
@@ -42,6 +43,7 @@ from target_mailchimp.member_sync import MemberSync
 from target_mailchimp.member_tags import MemberTagSync
 from target_mailchimp.members import MemberSettings
 from target_mailchimp.operations import BatchOperations, DirectCalls
+from target_mailchimp.outcome_metrics import log_outcome_counts
 from target_mailchimp.replay import replay_command
 from target_mailchimp.schemas import INPUT_SCHEMAS, contract_markdown
 from target_mailchimp.sinks import (
@@ -492,7 +494,7 @@ class TargetMailchimp(Target):
         self.log_summary()
 
     def log_summary(self) -> None:
-        """Log created/updated/unchanged/skipped/failed per stream."""
+        """Log created/updated/unchanged/skipped/failed per stream, as a table and metrics."""
         title = "Dry run (nothing written)" if self.dry_run else "Run"
         header = f"{'stream':<12}" + "".join(f"{name:>11}" for name in OUTCOMES)
         lines = [f"{title} {self.run_id} summary:", header]
@@ -501,6 +503,7 @@ class TargetMailchimp(Target):
         if not self.outcomes:
             lines.append("(no records)")
         self.logger.info("\n".join(lines))
+        log_outcome_counts(self.outcomes, run_id=self.run_id, dry_run=self.dry_run)
 
     # CLI -------------------------------------------------------------------
 
@@ -519,17 +522,18 @@ class TargetMailchimp(Target):
 
     @classmethod
     def get_singer_command(cls) -> click.Command:
-        """The Singer command, which also dispatches `target-mailchimp replay …`."""
+        """The Singer command, which also dispatches `target-mailchimp audit …` and `replay …`."""
         command = super().get_singer_command()
         return TargetCommand(
             name=command.name,
             callback=command.callback,
             params=command.params,
-            help=f"{command.help}\n\nSubcommand: `replay` re-sends failed records "
-            "(see `target-mailchimp replay --help`).",
+            help=f"{command.help}\n\nSubcommands: `audit` reports runs and failed or "
+            "skipped records and replays failures (see `target-mailchimp audit --help`); "
+            "`replay` is `audit replay`.",
             context_settings=command.context_settings,
             logger=cls.logger,
-            subcommands={"replay": replay_command(cls)},
+            subcommands={"audit": audit_command(cls), "replay": replay_command(cls)},
         )
 
 
@@ -547,7 +551,6 @@ class TargetCommand(SingerCommand):
         for position, argument in enumerate(arguments):
             if argument in self.subcommands:
                 rest = arguments[:position] + arguments[position + 1 :]
-                return self.subcommands[argument].main(
-                    rest, prog_name=f"{self.name} {argument}", **kwargs
-                )
+                prog_name = f"{kwargs.pop('prog_name', None) or self.name} {argument}"
+                return self.subcommands[argument].main(rest, prog_name=prog_name, **kwargs)
         return super().main(arguments, **kwargs)
