@@ -7,13 +7,15 @@ for several Airflow workers.
 
 from __future__ import annotations
 
+import subprocess
+import time
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
 from target_mailchimp.audit import database_engine
 
-from tests.conftest import members, shop
+from tests.conftest import MELTANO, members, shop
 from tests.workers import local_databases, meltano_on, state_ids, worker_project
 
 if t.TYPE_CHECKING:
@@ -123,3 +125,41 @@ def test_two_pipelines_at_once_on_one_account_never_pass_its_connection_limit(
     # They did overlap: both wrote while the other was running.
     assert mailchimp_emulator.ctx.limiter.peak > 4
     assert len(members(mailchimp_emulator)) > 100
+
+
+def test_a_job_already_running_on_one_worker_is_not_started_again_on_another(
+    postgres, sandbox_env, mailchimp_emulator, jde_emulator, tmp_path: Path
+) -> None:
+    env = shared_services(postgres, sandbox_env)
+    worker_a, worker_b = (worker_project(tmp_path, name) for name in ("worker-a", "worker-b"))
+    state_ids(worker_a, env)  # the system database migrated once, as a deployment does
+    mailchimp_emulator.faults.configure(latency_ms=300)
+    first = subprocess.Popen(
+        [MELTANO, "--environment=sandbox", "run", "jde-to-mailchimp"],
+        cwd=worker_a,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not any(call.method != "GET" for call in mailchimp_emulator.calls):
+            assert first.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+
+        second = subprocess.run(
+            [MELTANO, "--environment=sandbox", "run", "jde-to-mailchimp"],
+            cwd=worker_b,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert first.poll() is None  # the check happened while the first was running
+    finally:
+        assert first.wait(timeout=300) == 0
+    assert second.returncode != 0
+    assert "pipeline is already running" in second.stdout + second.stderr
+    mailchimp_emulator.faults.clear()
+    meltano_on(worker_b, env, "run", "jde-to-mailchimp")  # once it is over, any worker may
