@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import subprocess
 import typing as t
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -152,13 +153,32 @@ def pytest_terminal_summary(terminalreporter: t.Any) -> None:
         Path(target).write_text(
             "# Reliability results\n\n"
             "Written by `make reliability` (every scenario, "
-            f"{len(SEEDS)} seed(s) each); `make test` runs the same suite with one seed.\n"
+            f"{len(SEEDS)} seed(s) each) at commit {current_commit()}; `make test` runs the "
+            "same suite with one seed.\n"
             "Expected: objects the fault-free run leaves in Mailchimp (members, e-commerce "
             "customers, products, orders); landed: those equal after the faulty run; "
             "duplicates: objects the fault-free run does not have; lost: missing or different.\n\n"
             + table
             + "\n"
         )
+
+
+def current_commit() -> str:
+    """The commit the suite ran at (with `+changes` when the working tree differed)."""
+    git = ["git", "-C", str(Path(__file__).parent)]
+    try:
+        commit = subprocess.run(
+            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        changed = subprocess.run(
+            [*git, "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "(unknown)"
+    return f"{commit}+changes" if changed else commit
 
 
 def results_table(rows: list[Row]) -> str:
