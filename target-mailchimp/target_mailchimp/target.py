@@ -551,6 +551,9 @@ class TargetCommand(SingerCommand):
         for position, argument in enumerate(arguments):
             if argument in self.subcommands:
                 rest = arguments[:position] + arguments[position + 1 :]
+                # A subcommand bypasses SingerCommand.invoke: give it the same error
+                # logging, so a crash is one log record (JSON under structured logging).
+                sys.excepthook = self.excepthook
                 prog_name = f"{kwargs.pop('prog_name', None) or self.name} {argument}"
                 return self.subcommands[argument].main(rest, prog_name=prog_name, **kwargs)
         return super().main(arguments, **kwargs)

@@ -182,3 +182,24 @@ def test_redaction_leaves_lines_without_a_secret_whole_for_structured_formatters
     assert leaking.exc_info is None
     assert "RuntimeError: bad key ***" in leaking.getMessage()
     assert SECRET not in leaking.getMessage()
+
+
+def test_an_audit_subcommand_crash_is_one_json_error_record(tmp_path: Path) -> None:
+    log_config = tmp_path / "logging.json"
+    log_config.write_text(json.dumps(MELTANO_STRUCTURED_LOG_CONFIG))
+    config_file = tmp_path / "config.json"
+    unreachable = f"sqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'audit.db'}"
+    config_file.write_text(json.dumps({"audit_database_url": unreachable}))
+    completed = subprocess.run(
+        [sys.executable, "-m", "target_mailchimp", "--config", str(config_file), "audit", "runs"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "SINGER_SDK_LOG_CONFIG": str(log_config)},
+    )
+    assert completed.returncode != 0
+    (error,) = json_lines(completed.stderr)
+    assert error["level"] == "error"
+    assert "unable to open database file" in error["message"]
+    assert error["exception"]["type"] == "OperationalError"
