@@ -67,7 +67,10 @@ def format_time(value: dt.datetime) -> str:
 def recent_runs(
     engine: sa.Engine, *, limit: int = 20, since: dt.datetime | None = None
 ) -> list[RunSummary]:
-    """The latest runs that audited anything, newest first."""
+    """The latest runs that audited anything (since a time), newest first."""
+    run_ids = latest_run_ids(engine, limit=limit, since=since)
+    if not run_ids:
+        return []
     counts = [
         sa.func.sum(sa.case((audit_events.c.outcome == name, 1), else_=0)).label(name)
         for name in OUTCOMES
@@ -80,31 +83,45 @@ def recent_runs(
             sa.func.max(sa.cast(audit_events.c.dry_run, sa.Integer)).label("dry_run"),
             *counts,
         )
+        .where(audit_events.c.run_id.in_(run_ids))
         .group_by(audit_events.c.run_id)
-        .order_by(sa.func.max(audit_events.c.id).desc())
-        .limit(limit)
     )
-    if since is not None:
-        query = query.having(sa.func.max(audit_events.c.recorded_at) >= since)
     with engine.connect() as connection:
-        rows = connection.execute(query).all()
+        rows = {row.run_id: row for row in connection.execute(query)}
     return [
         RunSummary(
-            run_id=row.run_id,
-            started=as_utc(row.started),
-            ended=as_utc(row.ended),
-            dry_run=bool(row.dry_run),
-            counts={name: int(getattr(row, name) or 0) for name in OUTCOMES},
+            run_id=run_id,
+            started=as_utc(rows[run_id].started),
+            ended=as_utc(rows[run_id].ended),
+            dry_run=bool(rows[run_id].dry_run),
+            counts={name: int(getattr(rows[run_id], name) or 0) for name in OUTCOMES},
         )
-        for row in rows
+        for run_id in run_ids
     ]
+
+
+def latest_run_ids(engine: sa.Engine, *, limit: int, since: dt.datetime | None = None) -> list[str]:
+    """The ids of the latest runs, newest first.
+
+    Walks the events newest first and stops at the `limit`-th run, so the cost follows
+    the size of the recent runs, not of the whole store (every unchanged record of every
+    run is audited, so the table grows large).
+    """
+    query = sa.select(audit_events.c.run_id).order_by(audit_events.c.id.desc())
+    if since is not None:
+        query = query.where(audit_events.c.recorded_at >= since)
+    found: dict[str, None] = {}
+    with engine.connect() as connection:
+        for run_id in connection.execution_options(yield_per=1000).execute(query).scalars():
+            found.setdefault(run_id)
+            if len(found) == limit:
+                break
+    return list(found)
 
 
 def latest_run_id(engine: sa.Engine) -> str | None:
     """The run that audited the most recent event."""
-    query = sa.select(audit_events.c.run_id).order_by(audit_events.c.id.desc()).limit(1)
-    with engine.connect() as connection:
-        return connection.execute(query).scalar_one_or_none()
+    return next(iter(latest_run_ids(engine, limit=1)), None)
 
 
 def audit_entries(

@@ -118,6 +118,18 @@ def test_runs_shows_each_run_newest_first_with_counts_times_and_dry_run_flag(
     assert latest[2].endswith("Z")
 
 
+def test_runs_limit_and_since(config_file: Path) -> None:
+    config = ("--config", str(config_file))
+    latest_only = target_mailchimp("audit", "runs", *config, "--limit", "1").stdout
+    assert [line.split()[0] for line in latest_only.splitlines()[1:]] == ["latest-run"]
+    recent = target_mailchimp("audit", "runs", *config, "--since", "2000-01-01").stdout
+    assert [line.split()[0] for line in recent.splitlines()[1:]] == [
+        "latest-run",
+        "older-dry-run",
+    ]
+    assert target_mailchimp("audit", "runs", *config, "--since", "2999-01-01").stdout == ""
+
+
 def test_list_shows_the_failed_and_skipped_records_of_the_latest_run_with_advice(
     config_file: Path,
 ) -> None:

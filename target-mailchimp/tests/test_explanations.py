@@ -119,7 +119,7 @@ def test_explanation_is_the_reason_then_the_advice_with_the_http_status() -> Non
     assert explain("skipped", None) == "(no reason recorded)"
 
 
-def test_every_rule_is_reachable_and_applies_to_problem_outcomes_only() -> None:
+def test_rules_only_advise_on_failed_or_skipped_records() -> None:
     for rule in ADVICE_RULES:
         assert rule.outcomes <= {"failed", "skipped"}
         assert rule.advice.strip()
