@@ -6,7 +6,7 @@ PLUGINS := target-mailchimp tap-netsuite tap-oracle-fusion tap-acumatica tap-jde
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 export MELTANO_DISABLE_TRACKING := true
 
-.PHONY: install test lint audit unit e2e reliability demo sandbox clean postgres
+.PHONY: install test lint audit unit e2e reliability bench demo sandbox clean postgres
 
 $(VENV)/.installed: requirements-dev.txt sandbox/pyproject.toml $(addsuffix /pyproject.toml,$(PLUGINS))
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,8 @@ $(VENV)/.installed: requirements-dev.txt sandbox/pyproject.toml $(addsuffix /pyp
 install: .meltano/.installed
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check sandbox $(PLUGINS) tests scripts orchestrate
-	$(BIN)/ruff format --check sandbox $(PLUGINS) tests scripts orchestrate
+	$(BIN)/ruff check sandbox $(PLUGINS) tests scripts orchestrate benchmarks
+	$(BIN)/ruff format --check sandbox $(PLUGINS) tests scripts orchestrate benchmarks
 
 # One pytest per package: each plugin's tests run as they would in its own repository.
 unit: $(VENV)/.installed
@@ -45,6 +45,21 @@ postgres:
 reliability: install
 	RELIABILITY_SEEDS=3 RELIABILITY_SCOPE=full \
 	  RELIABILITY_RESULTS=$(CURDIR)/tests/reliability/RESULTS.md $(BIN)/pytest tests/reliability
+
+# Performance benchmarks (issue 11): every pipeline at each N (customers and orders), first
+# load, incremental after 1% changed, no-change run, and the sequential baseline; writes
+# benchmarks/RESULTS.md and benchmarks/results.png. Quick mode (small N, call-count floors
+# only) runs in `make test` as tests/test_benchmark_quick.py.
+BENCH_SIZES ?= 10000,100000
+BENCH_PIPELINES ?= netsuite,oracle-fusion,acumatica,jde,exact
+BENCH_MAILCHIMP_LATENCY_MS ?= 30
+BENCH_ERP_LATENCY_MS ?= 100
+BENCH_BASELINE_LIMIT ?= 1000
+
+bench: install
+	$(BIN)/python -m benchmarks --sizes $(BENCH_SIZES) --pipelines $(BENCH_PIPELINES) \
+	  --mailchimp-latency-ms $(BENCH_MAILCHIMP_LATENCY_MS) --erp-latency-ms $(BENCH_ERP_LATENCY_MS) \
+	  --baseline-limit $(BENCH_BASELINE_LIMIT)
 
 # Known vulnerabilities with a fixed release in any plugin venv fail it, and so does a
 # vulnerability service it cannot reach (scripts/audit_dependencies.py says why).
