@@ -202,7 +202,19 @@ def write_csv(entries: list[AuditEntry], output: t.TextIO, *, with_payload: bool
         }
         if with_payload:
             row["payload"] = json.dumps(entry.payload, ensure_ascii=False) if entry.payload else ""
-        writer.writerow(row)
+        writer.writerow({name: inert_in_spreadsheets(value) for name, value in row.items()})
+
+
+#: Spreadsheets run a cell that starts with one of these as a formula; ERP data (a name, an
+#: address) can start with one, so the export quotes it (OWASP's CSV injection advice).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_in_spreadsheets(value: object) -> object:
+    """A text value that a spreadsheet shows as text, never evaluates."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return f"'{value}"
+    return value
 
 
 def audit_command(target_class: type[TargetMailchimp]) -> click.Group:

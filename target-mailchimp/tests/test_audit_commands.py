@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import typing as t
@@ -11,6 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from target_mailchimp.audit import AuditEvent, AuditStore
+from target_mailchimp.audit_commands import write_csv
+from target_mailchimp.audit_report import AuditEntry
 from target_mailchimp.target import TargetMailchimp
 
 if t.TYPE_CHECKING:
@@ -276,3 +279,25 @@ def test_replay_without_any_config_is_a_usage_error() -> None:
     result = CliRunner().invoke(TargetMailchimp.get_singer_command(), ["audit", "replay"])
     assert result.exit_code == 2
     assert "Missing option '--config'" in result.output
+
+
+def test_export_never_hands_a_spreadsheet_a_formula() -> None:
+    entry = AuditEntry(
+        run_id="r1",
+        recorded_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        stream="members",
+        record_key='=HYPERLINK("http://evil.example")@x.com',
+        source_id="-42",
+        outcome="failed",
+        response_code=400,
+        dry_run=False,
+        reason="Invalid Resource",
+    )
+    output = io.StringIO()
+
+    write_csv([entry], output, with_payload=False)
+
+    [row] = csv.DictReader(io.StringIO(output.getvalue()))
+    assert row["record_key"] == '\'=HYPERLINK("http://evil.example")@x.com'
+    assert row["source_id"] == "'-42"
+    assert row["reason"] == "Invalid Resource"
