@@ -67,6 +67,14 @@ class AuditReader:
         redaction.install(str(settings.get(name) or "") for name in SECRET_SETTINGS)
         self.logger: logging.Logger = target_class.logger
         self.url = settings.get("audit_database_url") or default_database_url()
+        database = sa.make_url(self.url).database
+        if self.url.startswith("sqlite") and database and not Path(database).exists():
+            # Reports never create a store: a wrong path is a mistake to show, not "no runs".
+            msg = (
+                f"No audit database at {database}: check `audit_database_url` (the target "
+                "creates it on its first run)."
+            )
+            raise click.ClickException(msg)
         self.engine = AuditStore(self.url).engine
 
     @property

@@ -245,6 +245,7 @@ def test_export_to_a_file_with_payloads_and_filters(config_file: Path, tmp_path:
 
 def test_an_empty_audit_store_says_so(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     config = tmp_path / "empty.json"
+    AuditStore(f"sqlite:///{tmp_path / 'new.db'}")  # the tables a first run creates
     config.write_text(json.dumps({"audit_database_url": f"sqlite:///{tmp_path / 'new.db'}"}))
     assert target_mailchimp("audit", "list", "--config", str(config)).stdout == ""
     assert target_mailchimp("audit", "runs", "--config", str(config)).stdout == ""
@@ -301,3 +302,17 @@ def test_export_never_hands_a_spreadsheet_a_formula() -> None:
     assert row["record_key"] == '\'=HYPERLINK("http://evil.example")@x.com'
     assert row["source_id"] == "'-42"
     assert row["reason"] == "Invalid Resource"
+
+
+def test_a_report_on_a_missing_database_names_it_and_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "typo" / "audit.db"
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"audit_database_url": f"sqlite:///{missing}"}))
+
+    result = CliRunner().invoke(
+        TargetMailchimp.get_singer_command(), ["audit", "list", "--config", str(config)]
+    )
+
+    assert result.exit_code != 0
+    assert f"No audit database at {missing}" in result.output
+    assert not missing.exists()
