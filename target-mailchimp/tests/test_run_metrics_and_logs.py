@@ -13,6 +13,7 @@ from collections import Counter
 from singer_sdk import metrics
 
 from target_mailchimp import redaction
+from target_mailchimp.audit import AuditStore
 from target_mailchimp.target import TargetMailchimp
 from tests.conftest import singer_lines
 from tests.test_members_sandbox import person
@@ -146,6 +147,7 @@ def test_logs_are_json_when_meltano_asks_for_structured_logging(
 
     # An audit subcommand's warnings are JSON too.
     empty = {"audit_database_url": f"sqlite:///{tmp_path / 'empty.db'}"}
+    AuditStore(empty["audit_database_url"])  # the tables, as a first run leaves them
     listed = run_target_process(
         tmp_path, empty, "audit", "list", SINGER_SDK_LOG_CONFIG=str(log_config)
     )
@@ -188,7 +190,7 @@ def test_an_audit_subcommand_crash_is_one_json_error_record(tmp_path: Path) -> N
     log_config = tmp_path / "logging.json"
     log_config.write_text(json.dumps(MELTANO_STRUCTURED_LOG_CONFIG))
     config_file = tmp_path / "config.json"
-    unreachable = f"sqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'audit.db'}"
+    unreachable = f"sqlite:///{tmp_path}"  # a folder: SQLite cannot open it as a database
     config_file.write_text(json.dumps({"audit_database_url": unreachable}))
     completed = subprocess.run(
         [sys.executable, "-m", "target_mailchimp", "--config", str(config_file), "audit", "runs"],
