@@ -160,6 +160,10 @@ class TapOracleFusion(Tap):
         host is logged as one sentence saying what to fix, and the tap exits 1, instead
         of a traceback being the only explanation.
         """
+        if not self.config.get("base_url"):
+            # The SDK skips config validation for --discover, and this catalog needs the pod.
+            self.logger.error("Set `base_url`, the Fusion pod to describe the resources of.")
+            sys.exit(1)
         try:
             return super().run_discovery()
         except FatalAPIError as error:

@@ -330,6 +330,14 @@ def test_discovery_that_fusion_refuses_ends_with_one_logged_sentence(requests_mo
     )
 
 
+def test_discovery_without_a_pod_says_to_set_base_url(caplog) -> None:
+    discovering = TapOracleFusion(config=OAUTH, setup_mapper=False, validate_config=False)
+    with pytest.raises(SystemExit) as exited, caplog.at_level("ERROR"):
+        discovering.run_discovery()
+    assert exited.value.code == 1
+    assert "Set `base_url`" in caplog.text
+
+
 def test_a_settings_error_is_named_on_the_command_line(tmp_path) -> None:
     # The SDK's CLI logs only a ConfigValidationError's `errors`, then "Config
     # validation failed": the sentence must be among them.
