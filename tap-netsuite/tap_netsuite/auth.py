@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+import logging
+import random
+import sys
 import typing as t
 import urllib.parse
 
+import backoff
 import jwt
 import requests
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -16,6 +21,7 @@ from oauthlib.oauth1 import Client as OAuth1Client
 from singer_sdk.authenticators import APIAuthenticatorBase, OAuthAuthenticator
 from singer_sdk.exceptions import FatalAPIError
 
+LOGGER = logging.getLogger("tap_netsuite.auth")
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 # The assertion may live at most 60 minutes (Oracle); a short life is plenty.
 ASSERTION_LIFETIME = dt.timedelta(minutes=5)
@@ -23,6 +29,69 @@ ASSERTION_LIFETIME = dt.timedelta(minutes=5)
 RENEW_MARGIN_SECONDS = 300
 # ES curves → JWS algorithms; NetSuite accepts PS256/384/512 and ES256/384/512, not RS256.
 EC_ALGORITHMS = {"secp256r1": "ES256", "secp384r1": "ES384", "secp521r1": "ES512"}
+# A busy or unreachable token endpoint is tried 4 times in all, waiting up to 0.5, 1 and
+# 2 s (full jitter), or the endpoint's `Retry-After` capped at 3 s. Read at call time,
+# so tests can set them to 0.
+TOKEN_TRIES = 4
+TOKEN_RETRY_BASE_SECONDS = 0.5
+TOKEN_RETRY_AFTER_CAP_SECONDS = 3.0
+
+
+class TokenEndpointBusyError(FatalAPIError):
+    """The token endpoint answered 429 or 5xx: retried, and fatal once the tries are spent."""
+
+    def __init__(self, message: str, retry_after: str | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def token_retry_waits() -> t.Generator[float, BaseException | None, None]:
+    """Exponential waits with full jitter, or the busy endpoint's `Retry-After` (capped).
+
+    `backoff` sends each caught exception into the generator.
+    """
+    error = yield 0.0
+    for attempt in itertools.count():
+        retry_after = getattr(error, "retry_after", None) or ""
+        if retry_after.isdigit():
+            wait = min(float(retry_after), TOKEN_RETRY_AFTER_CAP_SECONDS)
+        else:
+            wait = random.uniform(0, TOKEN_RETRY_BASE_SECONDS * 2**attempt)  # noqa: S311
+        error = yield wait
+
+
+def log_token_retry(details: t.Any) -> None:
+    """One WARNING per retry: the status or connection cause, never the request."""
+    error = details["exception"]
+    reason = str(error) if isinstance(error, TokenEndpointBusyError) else cause(error)
+    LOGGER.warning(
+        "Token request failed (%s): try %d of %d in %.1f s",
+        reason,
+        details["tries"] + 1,
+        TOKEN_TRIES,
+        details["wait"],
+    )
+
+
+def with_token_retries(request: t.Callable[[], None]) -> t.Callable[[], None]:
+    """`request`, tried again while the token endpoint is unreachable or busy."""
+    return backoff.on_exception(
+        token_retry_waits,
+        (requests.ConnectionError, requests.Timeout, TokenEndpointBusyError),
+        max_tries=TOKEN_TRIES,
+        jitter=None,  # the waits are jittered already; `Retry-After` is kept as sent
+        on_backoff=log_token_retry,
+        logger=None,
+    )(request)
+
+
+def retry_after_header() -> str | None:
+    """`Retry-After` of the token answer being handled.
+
+    The SDK calls `handle_error` inside its `except HTTPError`, whose response it is.
+    """
+    response = getattr(sys.exception(), "response", None)
+    return None if response is None else response.headers.get("Retry-After")
 
 
 def signing_algorithm(private_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> str:
@@ -117,9 +186,9 @@ class NetSuiteOAuth2Authenticator(OAuthAuthenticator):
         }
 
     def update_access_token(self) -> None:
-        """A new bearer; an unreachable token endpoint stops the run saying what to check."""
+        """A new bearer, retried a few times; an unreachable endpoint stops the run."""
         try:
-            super().update_access_token()
+            with_token_retries(super().update_access_token)()
         except (requests.ConnectionError, requests.Timeout) as error:
             msg = (
                 f"Cannot reach NetSuite at {origin(self.auth_endpoint)} ({cause(error)}): "
@@ -136,8 +205,10 @@ class NetSuiteOAuth2Authenticator(OAuthAuthenticator):
                 "`client_id`, `certificate_id`, the private key and `account_id`, and that "
                 "the certificate is mapped to the integration in NetSuite."
             )
-        else:
-            msg = f"NetSuite's token endpoint answered {status_code}: {detail}"
+            raise FatalAPIError(msg)
+        msg = f"NetSuite's token endpoint answered {status_code}: {detail}"
+        if status_code == 429 or (status_code or 0) >= 500:
+            raise TokenEndpointBusyError(msg, retry_after=retry_after_header())
         raise FatalAPIError(msg)
 
     def is_token_valid(self) -> bool:

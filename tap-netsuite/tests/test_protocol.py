@@ -239,7 +239,9 @@ def test_one_bearer_serves_every_stream_and_is_renewed_once_on_401(requests_mock
     assert requests_mock.last_request.headers["Authorization"] == "Bearer b2"
 
 
-def test_a_refused_token_request_says_which_settings_to_check(requests_mock, rsa_key) -> None:
+def test_a_refused_token_request_says_which_settings_to_check(
+    requests_mock, rsa_key, token_waits
+) -> None:
     requests_mock.post(
         TOKEN,
         status_code=401,
@@ -253,15 +255,89 @@ def test_a_refused_token_request_says_which_settings_to_check(requests_mock, rsa
         "NetSuite refused the token request (401 invalid_client: kid 'c' is not mapped)"
     )
     assert "check `client_id`, `certificate_id`" in message
+    assert len(token_calls(requests_mock)) == 1  # a refusal means wrong settings: no retry
+    assert token_waits == []
 
 
-def test_an_unreachable_token_endpoint_says_to_check_the_account(requests_mock, rsa_key) -> None:
+def test_an_unreachable_token_endpoint_says_to_check_the_account(
+    requests_mock, rsa_key, token_waits
+) -> None:
     requests_mock.post(TOKEN, exc=requests.ConnectionError("[Errno 111] Connection refused"))
     netsuite = tap(client_id="cid", certificate_id="c", private_key=pem(rsa_key))
     with pytest.raises(FatalAPIError) as raised:
         records(netsuite, "items")
     assert str(raised.value).startswith(f"Cannot reach NetSuite at {HOST} (Connection refused)")
     assert "check `account_id` (or `base_url`)" in str(raised.value)
+    assert len(token_calls(requests_mock)) == 4  # after a few quick retries
+    assert sum(token_waits) <= 3.5
+
+
+@pytest.fixture
+def token_waits(monkeypatch) -> list[float]:
+    """The waits between token requests, recorded instead of slept."""
+    waits: list[float] = []
+    monkeypatch.setattr("backoff._sync.time.sleep", waits.append)
+    return waits
+
+
+def token_calls(requests_mock) -> list[t.Any]:
+    return [r for r in requests_mock.request_history if r.url == TOKEN]
+
+
+@pytest.mark.parametrize(
+    "first_answer",
+    [
+        {"status_code": 503, "text": "Service Unavailable"},
+        {"exc": requests.ConnectionError("Connection aborted.")},
+        {"exc": requests.ReadTimeout("Read timed out.")},
+    ],
+    ids=["503", "dropped-connection", "timeout"],
+)
+def test_a_token_request_that_failed_in_passing_is_retried_and_the_stream_syncs(
+    requests_mock, rsa_key, token_waits, caplog, first_answer
+) -> None:
+    requests_mock.post(TOKEN, [first_answer, {"json": {"access_token": "b", "expires_in": 3600}}])
+    requests_mock.post(SUITEQL, json=page([CUSTOMER]))
+    netsuite = tap(client_id="cid", certificate_id="c", private_key=pem(rsa_key))
+    with caplog.at_level("WARNING", logger="tap_netsuite.auth"):
+        assert len(records(netsuite, "customers")) == 1
+    assert len(token_calls(requests_mock)) == 2
+    assert len(token_waits) == 1
+    assert 0 <= token_waits[0] <= 0.5
+    [warning] = [r for r in caplog.records if r.name == "tap_netsuite.auth"]
+    assert warning.levelname == "WARNING"
+    assert warning.getMessage().startswith("Token request failed (")
+    assert "try 2 of 4" in warning.getMessage()
+
+
+def test_a_busy_token_endpoint_is_waited_for_as_its_retry_after_says_capped(
+    requests_mock, rsa_key, token_waits
+) -> None:
+    requests_mock.post(
+        TOKEN,
+        [
+            {"status_code": 429, "headers": {"Retry-After": "2"}, "text": "slow down"},
+            {"status_code": 503, "headers": {"Retry-After": "600"}, "text": "maintenance"},
+            {"json": {"access_token": "b", "expires_in": 3600}},
+        ],
+    )
+    requests_mock.post(SUITEQL, json=page([]))
+    records(tap(client_id="cid", certificate_id="c", private_key=pem(rsa_key)), "customers")
+    assert token_waits == [2.0, 3.0]
+
+
+def test_a_token_endpoint_busy_on_every_try_ends_the_run_with_its_answer(
+    requests_mock, rsa_key, token_waits, caplog
+) -> None:
+    requests_mock.post(TOKEN, status_code=503, json={"error": "server_error"})
+    netsuite = tap(client_id="cid", certificate_id="c", private_key=pem(rsa_key))
+    with pytest.raises(FatalAPIError) as raised, caplog.at_level("WARNING"):
+        records(netsuite, "items")
+    assert str(raised.value) == "NetSuite's token endpoint answered 503: server_error"
+    assert len(token_calls(requests_mock)) == 4
+    assert len(token_waits) == 3
+    assert "client_assertion" not in caplog.text
+    assert "eyJ" not in caplog.text  # no signed assertion in the logs
 
 
 def test_tba_signs_every_request_afresh_with_hmac_sha256(requests_mock) -> None:
