@@ -248,7 +248,7 @@ def test_missing_credentials_fail_with_one_sentence() -> None:
         records(tap(), "customers")
 
 
-def test_a_refused_token_request_says_which_settings_to_check(requests_mock) -> None:
+def test_a_refused_token_request_says_which_settings_to_check(requests_mock, token_waits) -> None:
     requests_mock.post(
         TOKEN,
         status_code=401,
@@ -263,6 +263,8 @@ def test_a_refused_token_request_says_which_settings_to_check(requests_mock) -> 
     )
     assert "check `client_id`, `client_secret`" in message
     assert "s3cret" not in message
+    assert len(token_calls(requests_mock)) == 1  # a refusal means wrong settings: no retry
+    assert token_waits == []
 
 
 def test_an_unreachable_pod_fails_at_once_saying_to_check_base_url(
@@ -308,7 +310,7 @@ def test_a_connection_the_pod_dropped_on_the_first_request_is_retried(
     assert records(tap(username="u", password="p"), "customers") == []
 
 
-def test_an_unreachable_identity_domain_says_to_check_token_url(requests_mock) -> None:
+def test_an_unreachable_identity_domain_says_to_check_token_url(requests_mock, token_waits) -> None:
     requests_mock.post(TOKEN, exc=requests.ConnectionError("[Errno -2] Name or service not known"))
     with pytest.raises(FatalAPIError) as raised:
         records(tap(**OAUTH), "customers")
@@ -316,6 +318,76 @@ def test_an_unreachable_identity_domain_says_to_check_token_url(requests_mock) -
         "Cannot reach the Oracle identity domain at https://idcs-123.identity.oraclecloud.com "
         "(Name or service not known)"
     )
+    assert len(token_calls(requests_mock)) == 4  # after a few quick retries
+    assert sum(token_waits) <= 3.5
+
+
+@pytest.fixture
+def token_waits(monkeypatch) -> list[float]:
+    """The waits between token requests, recorded instead of slept."""
+    waits: list[float] = []
+    monkeypatch.setattr("backoff._sync.time.sleep", waits.append)
+    return waits
+
+
+def token_calls(requests_mock) -> list[t.Any]:
+    return [r for r in requests_mock.request_history if r.url == TOKEN]
+
+
+@pytest.mark.parametrize(
+    "first_answer",
+    [
+        {"status_code": 503, "text": "Service Unavailable"},
+        {"exc": requests.ConnectionError("Connection aborted.")},
+        {"exc": requests.ReadTimeout("Read timed out.")},
+    ],
+    ids=["503", "dropped-connection", "timeout"],
+)
+def test_a_token_request_that_failed_in_passing_is_retried_and_the_stream_syncs(
+    requests_mock, describes, token_waits, caplog, first_answer
+) -> None:
+    requests_mock.post(TOKEN, [first_answer, {"json": {"access_token": "t", "expires_in": 3600}}])
+    requests_mock.get(ACCOUNTS, json=collection([account(1)]))
+    with caplog.at_level("WARNING", logger="tap_oracle_fusion.auth"):
+        assert len(records(tap(**OAUTH), "customers")) == 1
+    assert len(token_calls(requests_mock)) == 2
+    assert len(token_waits) == 1
+    assert 0 <= token_waits[0] <= 0.5
+    [warning] = [r for r in caplog.records if r.name == "tap_oracle_fusion.auth"]
+    assert warning.levelname == "WARNING"
+    assert warning.getMessage().startswith("Token request failed (")
+    assert "try 2 of 4" in warning.getMessage()
+
+
+def test_a_busy_identity_domain_is_waited_for_as_its_retry_after_says_capped(
+    requests_mock, describes, token_waits
+) -> None:
+    requests_mock.post(
+        TOKEN,
+        [
+            {"status_code": 429, "headers": {"Retry-After": "2"}, "text": "slow down"},
+            {"status_code": 503, "headers": {"Retry-After": "600"}, "text": "maintenance"},
+            {"json": {"access_token": "t", "expires_in": 3600}},
+        ],
+    )
+    requests_mock.get(ACCOUNTS, json=collection([]))
+    records(tap(**OAUTH), "customers")
+    assert token_waits == [2.0, 3.0]
+
+
+def test_an_identity_domain_busy_on_every_try_ends_the_run_with_its_answer(
+    requests_mock, token_waits, caplog
+) -> None:
+    requests_mock.post(TOKEN, status_code=503, json={"error": "temporarily_unavailable"})
+    with pytest.raises(FatalAPIError) as raised, caplog.at_level("WARNING"):
+        records(tap(**OAUTH), "customers")
+    assert str(raised.value) == (
+        "The Oracle identity domain's token endpoint answered 503: temporarily_unavailable"
+    )
+    assert len(token_calls(requests_mock)) == 4
+    assert len(token_waits) == 3
+    assert "s3cret" not in caplog.text
+    assert base64.b64encode(b"app:s3cret").decode() not in caplog.text
 
 
 def test_discovery_that_fusion_refuses_ends_with_one_logged_sentence(requests_mock, caplog) -> None:
