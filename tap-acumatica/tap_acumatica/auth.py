@@ -2,20 +2,90 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 import logging
+import random
+import sys
 import typing as t
 
+import backoff
 import requests
 from singer_sdk.authenticators import APIAuthenticatorBase, OAuthAuthenticator
 from singer_sdk.exceptions import FatalAPIError
 
 LOGGER = logging.getLogger("tap_acumatica.auth")
 SCOPE = "api offline_access"
+T = t.TypeVar("T")
+# A busy or unreachable token endpoint (or endpoint list) is tried 4 times in all,
+# waiting up to 0.5, 1 and 2 s (full jitter), or the server's `Retry-After` capped at
+# 3 s. Read at call time, so tests can set them to 0.
+TRIES = 4
+RETRY_BASE_SECONDS = 0.5
+RETRY_AFTER_CAP_SECONDS = 3.0
 
 
 class TokenRefusedError(FatalAPIError):
     """Acumatica's token endpoint refused the grant or the client."""
+
+
+class AcumaticaBusyError(FatalAPIError):
+    """Acumatica answered 429 or 5xx: retried, and fatal once the tries are spent."""
+
+    def __init__(self, message: str, retry_after: str | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def retry_waits() -> t.Generator[float, BaseException | None, None]:
+    """Exponential waits with full jitter, or a busy server's `Retry-After` (capped).
+
+    `backoff` sends each caught exception into the generator.
+    """
+    error = yield 0.0
+    for attempt in itertools.count():
+        retry_after = getattr(error, "retry_after", None) or ""
+        if retry_after.isdigit():
+            wait = min(float(retry_after), RETRY_AFTER_CAP_SECONDS)
+        else:
+            wait = random.uniform(0, RETRY_BASE_SECONDS * 2**attempt)  # noqa: S311
+        error = yield wait
+
+
+def log_retry(what: str, details: t.Any) -> None:
+    """One WARNING per retry: the status or connection cause, never the request."""
+    error = details["exception"]
+    reason = str(error) if isinstance(error, AcumaticaBusyError) else cause(error)
+    LOGGER.warning(
+        "%s failed (%s): try %d of %d in %.1f s",
+        what,
+        reason,
+        details["tries"] + 1,
+        TRIES,
+        details["wait"],
+    )
+
+
+def with_quick_retries(request: t.Callable[..., T], what: str) -> t.Callable[..., T]:
+    """`request`, tried again while Acumatica is unreachable or busy."""
+    return backoff.on_exception(
+        retry_waits,
+        (requests.ConnectionError, requests.Timeout, AcumaticaBusyError),
+        max_tries=TRIES,
+        jitter=None,  # the waits are jittered already; `Retry-After` is kept as sent
+        on_backoff=functools.partial(log_retry, what),
+        logger=None,
+    )(request)
+
+
+def retry_after_header() -> str | None:
+    """`Retry-After` of the token answer being handled.
+
+    The SDK calls `handle_error` inside its `except HTTPError`, whose response it is.
+    """
+    response = getattr(sys.exception(), "response", None)
+    return None if response is None else response.headers.get("Retry-After")
 
 
 def cause(error: Exception) -> str:
@@ -98,7 +168,7 @@ class AcumaticaOAuth(OAuthAuthenticator):
 
     def _request_token(self) -> None:
         try:
-            super().update_access_token()
+            with_quick_retries(super().update_access_token, "Token request")()
         except (requests.ConnectionError, requests.Timeout) as error:
             msg = (
                 f"Cannot reach Acumatica's token endpoint {self.auth_endpoint} "
@@ -123,6 +193,8 @@ class AcumaticaOAuth(OAuthAuthenticator):
             )
             raise TokenRefusedError(msg)
         msg = f"Acumatica's token endpoint answered {status_code}: {detail}"
+        if status_code == 429 or (status_code or 0) >= 500:
+            raise AcumaticaBusyError(msg, retry_after=retry_after_header())
         raise FatalAPIError(msg)
 
     def invalidate(self) -> None:

@@ -10,7 +10,13 @@ from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 
-from tap_acumatica.auth import AcumaticaCookieSession, AcumaticaOAuth, cause
+from tap_acumatica.auth import (
+    AcumaticaBusyError,
+    AcumaticaCookieSession,
+    AcumaticaOAuth,
+    cause,
+    with_quick_retries,
+)
 from tap_acumatica.client import RequestPacer
 from tap_acumatica.streams import STREAM_TYPES
 
@@ -188,29 +194,21 @@ class TapAcumatica(Tap):
         name = self.config.get("endpoint_name", "Default")
         version = self.config.get("endpoint_version", "23.200.001")
         base_url = str(self.config["base_url"]).rstrip("/")
+        fetch = with_quick_retries(fetch_endpoint_list, "Endpoint list request")
         try:
-            response = requests.get(
-                f"{base_url}/entity/", timeout=60, headers={"Accept": "application/json"}
-            )
+            response = fetch(f"{base_url}/entity/")
+            if response.status_code == 401:
+                # Signed outside the retries: the token request retries on its own.
+                signed = self.authenticator(requests.Request("GET", response.url).prepare())
+                response = fetch(response.url, signed.headers)
         except (requests.ConnectionError, requests.Timeout) as error:
             msg = (
                 f"Cannot reach Acumatica at {base_url} ({cause(error)}): check `base_url` "
                 "and that this machine can reach it."
             )
             raise FatalAPIError(msg) from error
-        if response.status_code == 401:
-            prepared = self.authenticator(
-                requests.Request(
-                    "GET", response.url, headers={"Accept": "application/json"}
-                ).prepare()
-            )
-            response = requests.Session().send(prepared, timeout=60)
         if not response.ok:
-            msg = (
-                f"Acumatica's endpoint list ({response.url}) answered {response.status_code}: "
-                "check `base_url` (the instance URL with its site path, e.g. /AcumaticaERP)."
-            )
-            raise FatalAPIError(msg)
+            raise FatalAPIError(endpoint_list_failure(response))
         offered = [
             (endpoint.get("name"), endpoint.get("version"))
             for endpoint in response.json().get("endpoints", [])
@@ -235,3 +233,22 @@ class TapAcumatica(Tap):
     def discover_streams(self) -> list[Stream]:
         """The tap's streams."""
         return [stream_type(tap=self) for stream_type in STREAM_TYPES]
+
+
+def fetch_endpoint_list(url: str, headers: t.Mapping[str, str] | None = None) -> requests.Response:
+    """The instance's `/entity/` answer; a 429 or 5xx raises, to be retried."""
+    response = requests.get(
+        url, timeout=60, headers={"Accept": "application/json", **(headers or {})}
+    )
+    if response.status_code == 429 or response.status_code >= 500:
+        retry_after = response.headers.get("Retry-After")
+        raise AcumaticaBusyError(endpoint_list_failure(response), retry_after=retry_after)
+    return response
+
+
+def endpoint_list_failure(response: requests.Response) -> str:
+    """What a failed `/entity/` answer means: usually a `base_url` without its site path."""
+    return (
+        f"Acumatica's endpoint list ({response.url}) answered {response.status_code}: "
+        "check `base_url` (the instance URL with its site path, e.g. /AcumaticaERP)."
+    )

@@ -269,7 +269,9 @@ def test_pacer_spaces_requests_below_the_licence_limit(monkeypatch) -> None:
     RequestPacer(per_minute=None).wait()  # no limit: no wait
 
 
-def test_a_refused_password_grant_says_which_settings_to_check(requests_mock, instance) -> None:
+def test_a_refused_password_grant_says_which_settings_to_check(
+    requests_mock, instance, waits
+) -> None:
     requests_mock.get(f"{BASE}/entity/", status_code=401)
     requests_mock.post(
         TOKEN,
@@ -283,6 +285,8 @@ def test_a_refused_password_grant_says_which_settings_to_check(requests_mock, in
         "Acumatica refused the token request (400 invalid_grant: invalid_username_or_password)"
     )
     assert "check `client_id`, `client_secret` and `username` and `password`" in message
+    assert len(calls_to(requests_mock, TOKEN)) == 1  # a refusal means wrong settings: no retry
+    assert waits == []
 
 
 def test_a_refused_refresh_token_falls_back_to_the_password_grant(requests_mock, instance) -> None:
@@ -302,7 +306,7 @@ def test_a_refused_refresh_token_falls_back_to_the_password_grant(requests_mock,
     assert grants == ["refresh_token", "password"]
 
 
-def test_an_unreachable_instance_says_to_check_base_url(requests_mock) -> None:
+def test_an_unreachable_instance_says_to_check_base_url(requests_mock, waits) -> None:
     requests_mock.get(
         f"{BASE}/entity/", exc=requests.ConnectionError("[Errno 111] Connection refused")
     )
@@ -310,6 +314,116 @@ def test_an_unreachable_instance_says_to_check_base_url(requests_mock) -> None:
         sync(tap(**OAUTH))
     assert str(raised.value).startswith(f"Cannot reach Acumatica at {BASE} (Connection refused)")
     assert "check `base_url`" in str(raised.value)
+    assert len(calls_to(requests_mock, f"{BASE}/entity/")) == 4  # after a few quick retries
+    assert sum(waits) <= 3.5
+
+
+@pytest.fixture
+def waits(monkeypatch) -> list[float]:
+    """The waits between retried requests, recorded instead of slept."""
+    recorded: list[float] = []
+    monkeypatch.setattr("backoff._sync.time.sleep", recorded.append)
+    return recorded
+
+
+def calls_to(requests_mock, url: str) -> list[t.Any]:
+    return [r for r in requests_mock.request_history if r.url == url]
+
+
+FAILED_IN_PASSING = pytest.mark.parametrize(
+    "first_answer",
+    [
+        {"status_code": 503, "text": "Service Unavailable"},
+        {"exc": requests.ConnectionError("Connection aborted.")},
+        {"exc": requests.ReadTimeout("Read timed out.")},
+    ],
+    ids=["503", "dropped-connection", "timeout"],
+)
+
+
+@FAILED_IN_PASSING
+def test_a_token_request_that_failed_in_passing_is_retried_and_the_run_goes_on(
+    requests_mock, instance, waits, caplog, first_answer
+) -> None:
+    requests_mock.get(f"{ENTITY}/Customer", json=[customer(1)])
+    requests_mock.post(TOKEN, [first_answer, {"json": {"access_token": "t1", "expires_in": 3600}}])
+    secret = {"client_secret": "cs-never-logged", "password": "pw-never-logged"}
+    with caplog.at_level("WARNING", logger="tap_acumatica.auth"):
+        assert len(records(sync(tap(**{**OAUTH, **secret})), "customers")) == 1
+    assert len(calls_to(requests_mock, TOKEN)) == 2
+    assert len(waits) == 1
+    assert 0 <= waits[0] <= 0.5
+    [warning] = [r for r in caplog.records if r.name == "tap_acumatica.auth"]
+    assert warning.levelname == "WARNING"
+    assert warning.getMessage().startswith("Token request failed (")
+    assert "try 2 of 4" in warning.getMessage()
+    assert "never-logged" not in caplog.text
+
+
+def test_a_busy_token_endpoint_is_waited_for_as_its_retry_after_says_capped(
+    requests_mock, instance, waits
+) -> None:
+    requests_mock.post(
+        TOKEN,
+        [
+            {"status_code": 429, "headers": {"Retry-After": "2"}, "text": "slow down"},
+            {"status_code": 503, "headers": {"Retry-After": "600"}, "text": "maintenance"},
+            {"json": {"access_token": "t1", "expires_in": 3600}},
+        ],
+    )
+    sync(tap(**OAUTH))
+    assert waits == [2.0, 3.0]
+
+
+def test_a_token_endpoint_busy_on_every_try_ends_the_run_with_its_answer(
+    requests_mock, instance, waits
+) -> None:
+    requests_mock.post(TOKEN, status_code=503, json={"error": "server_error"})
+    with pytest.raises(FatalAPIError) as raised:
+        sync(tap(**OAUTH))
+    assert str(raised.value) == "Acumatica's token endpoint answered 503: server_error"
+    assert len(calls_to(requests_mock, TOKEN)) == 4
+    assert len(waits) == 3
+
+
+def test_an_unreachable_token_endpoint_says_to_check_base_url_after_a_few_tries(
+    requests_mock, instance, waits
+) -> None:
+    requests_mock.post(TOKEN, exc=requests.ConnectionError("[Errno 111] Connection refused"))
+    with pytest.raises(FatalAPIError) as raised:
+        sync(tap(**OAUTH))
+    assert str(raised.value).startswith(
+        f"Cannot reach Acumatica's token endpoint {TOKEN} (Connection refused): check `base_url`"
+    )
+    assert len(calls_to(requests_mock, TOKEN)) == 4
+
+
+@FAILED_IN_PASSING
+def test_an_endpoint_list_that_failed_in_passing_is_asked_again(
+    requests_mock, instance, waits, first_answer
+) -> None:
+    requests_mock.get(f"{BASE}/entity/", [first_answer, {"json": ENDPOINTS}])
+    requests_mock.get(f"{ENTITY}/Customer", json=[customer(1)])
+    assert len(records(sync(tap(**OAUTH)), "customers")) == 1
+    assert len(calls_to(requests_mock, f"{BASE}/entity/")) == 2
+
+
+def test_an_endpoint_list_busy_on_every_try_ends_the_run_saying_so(
+    requests_mock, instance, waits
+) -> None:
+    requests_mock.get(f"{BASE}/entity/", status_code=503, text="Service Unavailable")
+    with pytest.raises(FatalAPIError) as raised:
+        sync(tap(**OAUTH))
+    assert str(raised.value).startswith(f"Acumatica's endpoint list ({BASE}/entity/) answered 503")
+    assert len(calls_to(requests_mock, f"{BASE}/entity/")) == 4
+    assert len(waits) == 3
+
+
+def test_a_missing_endpoint_list_is_not_asked_again(requests_mock, instance, waits) -> None:
+    requests_mock.get(f"{BASE}/entity/", status_code=404, text="Not Found")
+    with pytest.raises(FatalAPIError, match=r"answered 404: check `base_url`"):
+        sync(tap(**OAUTH))
+    assert len(calls_to(requests_mock, f"{BASE}/entity/")) == 1
 
 
 def test_a_settings_error_is_named_on_the_command_line(tmp_path) -> None:
