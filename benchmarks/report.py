@@ -9,6 +9,7 @@ import platform
 import typing as t
 from dataclasses import asdict
 from datetime import UTC, datetime
+from pathlib import Path
 
 if t.TYPE_CHECKING:
     from benchmarks.run import PipelineResult, RunResult, Settings
@@ -240,12 +241,22 @@ def markdown(results: list[PipelineResult], settings: Settings) -> str:
         "",
         "![Throughput and calls against N](results.png)",
         "",
+        *_findings(),
         "## Calls by endpoint",
         "",
         calls_by_endpoint(results),
         "",
     ]
     return "\n".join(parts)
+
+
+def _findings() -> list[str]:
+    """The analysis of the targets that do not hold (`benchmarks/findings.md`, written by
+    people from the figures and the profiles), embedded as it stands."""
+    path = Path(__file__).resolve().parent / "findings.md"
+    if not path.exists():
+        return []
+    return [path.read_text().strip(), ""]
 
 
 def plot(results: list[PipelineResult], path: os.PathLike[str] | str) -> None:
@@ -275,7 +286,7 @@ def plot(results: list[PipelineResult], path: os.PathLike[str] | str) -> None:
             for _, _, r in firsts
         ]
         if any(baseline):
-            rate_axis.plot(sizes, baseline, linestyle=":", color="grey")
+            rate_axis.plot(sizes, baseline, linestyle=":", marker="x", color="grey")
         mailchimp = [run.mailchimp.total for _, run, _ in firsts]
         line = calls_axis.plot(sizes, mailchimp, marker="o", label=f"{pipeline} Mailchimp")
         calls_axis.plot(

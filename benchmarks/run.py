@@ -21,6 +21,7 @@ import shutil
 import sys
 import tempfile
 import time
+import traceback
 import typing as t
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -165,6 +166,20 @@ class PipelineResult:
     def run(self, kind: str) -> RunResult | None:
         """The run of that kind, if it happened."""
         return next((run for run in self.runs if run.kind == kind), None)
+
+
+def load_results(path: Path) -> list[PipelineResult]:
+    """Results written to `results.json` by an earlier run (to rewrite the reports)."""
+    results = []
+    for raw in json.loads(path.read_text()):
+        runs = []
+        for run in raw["runs"]:
+            stages = {name: StageResult(**stage) for name, stage in run["stages"].items()}
+            mailchimp = MailchimpCalls(**run["mailchimp"])
+            erp = ErpCalls(**run["erp"])
+            runs.append(RunResult(**{**run, "stages": stages, "mailchimp": mailchimp, "erp": erp}))
+        results.append(PipelineResult(**{**raw, "runs": runs}))
+    return results
 
 
 def _metric_records(stderr: str) -> tuple[dict[str, int], dict[str, int]]:
@@ -318,7 +333,10 @@ def run_benchmarks(settings: Settings) -> list[PipelineResult]:
         for n in settings.sizes:
             for name in settings.pipelines:
                 pipeline = PIPELINES[name]
-                results.append(benchmark_pipeline(emulators, pipeline, n, settings, workdir))
+                try:
+                    results.append(benchmark_pipeline(emulators, pipeline, n, settings, workdir))
+                except Exception:  # one broken pipeline must not lose the others
+                    print(f"[bench] {name} N={n} broke:\n{traceback.format_exc()}", flush=True)
     finally:
         emulators.stop()
         if settings.workdir is None:
@@ -376,6 +394,11 @@ def _parser() -> argparse.ArgumentParser:
         default=Path(env["BENCH_WORKDIR"]) if env.get("BENCH_WORKDIR") else None,
         help="keep each run's Meltano state, audit store and logs here (env BENCH_WORKDIR)",
     )
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite RESULTS.md and results.png from results.json, running nothing",
+    )
     return parser
 
 
@@ -398,7 +421,10 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"unknown pipelines: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
-    results = run_benchmarks(settings)
+    if args.report_only:
+        results = load_results(settings.results_dir / "results.json")
+    else:
+        results = run_benchmarks(settings)
     write_reports(results, settings)
     failed = [run for result in results for run in result.runs if run.returncode != 0]
     return 1 if failed else 0

@@ -92,7 +92,7 @@ def _seed_fusion(emulator: FusionEmulator, n: int) -> dict[str, int]:
 
 def _change_fusion(emulator: FusionEmulator, share: float) -> dict[str, int]:
     store = emulator.store
-    accounts = every([row["PartyId"] for row in store.rows("accounts")], share)
+    accounts = every([row["PartyNumber"] for row in store.rows("accounts")], share)
     for index, key in enumerate(accounts):
         emulator.update_record("accounts", key, PhoneNumber=_phone(index))
     orders = every(store.rows("salesOrdersForOrderHub"), share)
