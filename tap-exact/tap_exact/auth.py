@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import random
 import time
 import typing as t
 import urllib.parse
 
+import backoff
 import requests
+import urllib3
 from singer_sdk.authenticators import APIAuthenticatorBase
 
 from tap_exact.token_store import TokenPair, TokenStore
@@ -21,6 +25,12 @@ EXPIRY_MARGIN = 30.0
 # When Exact says "too early" although our record says otherwise (clock skew).
 EARLY_RETRY = 30.0
 REAUTHORIZE = "Run `tap-exact authorize` to authorize the app again."
+# A token request Exact certainly did not act on is tried 4 times in all, waiting up to
+# 0.5, 1 and 2 s (full jitter), or Exact's `Retry-After` capped at 3 s. Read at call
+# time, so tests can set them to 0.
+TOKEN_TRIES = 4
+TOKEN_RETRY_BASE_SECONDS = 0.5
+TOKEN_RETRY_AFTER_CAP_SECONDS = 3.0
 
 
 class AccessTokenError(RuntimeError):
@@ -37,6 +47,73 @@ class ClientCredentialsError(AccessTokenError):
 
 class ExactUnreachableError(AccessTokenError):
     """The token endpoint cannot be reached (wrong region or base URL, no network)."""
+
+
+class TokenEndpointBusyError(RuntimeError):
+    """Exact answered the token request 429 or 5xx: it spent no refresh token."""
+
+    def __init__(self, response: requests.Response) -> None:
+        super().__init__(f"Exact's token endpoint answered {response.status_code}")
+        self.response = response
+        self.retry_after = response.headers.get("Retry-After")
+
+
+def safe_to_retry(error: Exception) -> bool:
+    """Whether Exact certainly did not act on the token request, so it may be sent again.
+
+    Refresh tokens are single-use: once the request is sent, a dropped connection or a
+    read timeout may hide a rotation, so only an answer saying "busy" and a connection
+    never opened (refused, unresolved, connect timeout) are safe.
+    """
+    if isinstance(error, TokenEndpointBusyError | requests.ConnectTimeout):
+        return True
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    # urllib3's refused and unresolved connections subclass ConnectTimeoutError.
+    return isinstance(reason, urllib3.exceptions.ConnectTimeoutError)
+
+
+def token_retry_waits() -> t.Generator[float, BaseException | None, None]:
+    """Exponential waits with full jitter, or Exact's `Retry-After` (capped).
+
+    `backoff` sends each caught exception into the generator.
+    """
+    error = yield 0.0
+    for attempt in itertools.count():
+        retry_after = getattr(error, "retry_after", None) or ""
+        if retry_after.isdigit():
+            wait = min(float(retry_after), TOKEN_RETRY_AFTER_CAP_SECONDS)
+        else:
+            wait = random.uniform(0, TOKEN_RETRY_BASE_SECONDS * 2**attempt)  # noqa: S311
+        error = yield wait
+
+
+def log_token_retry(details: t.Any) -> None:
+    """One WARNING per retry: the status or connection cause, never the request."""
+    error = details["exception"]
+    reason = str(error) if isinstance(error, TokenEndpointBusyError) else _cause(error)
+    LOGGER.warning(
+        "Token request failed (%s): try %d of %d in %.1f s",
+        reason,
+        details["tries"] + 1,
+        TOKEN_TRIES,
+        details["wait"],
+    )
+
+
+TokenRequest = t.Callable[[TokenPair], tuple[requests.Response, float]]
+
+
+def with_token_retries(request: TokenRequest) -> TokenRequest:
+    """`request`, tried again while Exact is busy or never got it."""
+    return backoff.on_exception(
+        token_retry_waits,
+        (requests.ConnectionError, requests.Timeout, TokenEndpointBusyError),
+        max_tries=TOKEN_TRIES,
+        giveup=lambda error: not safe_to_retry(error),
+        jitter=None,  # the waits are jittered already; `Retry-After` is kept as sent
+        on_backoff=log_token_retry,
+        logger=None,
+    )(request)
 
 
 def _cause(error: Exception) -> str:
@@ -144,19 +221,11 @@ class ExactOAuth(APIAuthenticatorBase):
         return token_pair(body, requested_at)
 
     def _token_request(self, pair: TokenPair) -> tuple[requests.Response, dict[str, t.Any], float]:
-        requested_at = self.clock()
+        """Exact's answer, retried only when Exact certainly spent no refresh token."""
         try:
-            response = requests.post(
-                self.token_url,
-                data={
-                    "grant_type": "refresh_token",
-                    "refresh_token": pair.refresh_token,
-                    "client_id": self._client[0],
-                    "client_secret": self._client[1],
-                },
-                headers={"Accept": "application/json"},
-                timeout=60,
-            )
+            response, requested_at = with_token_retries(self._post_refresh)(pair)
+        except TokenEndpointBusyError as busy:  # still busy after the last try
+            response, requested_at = busy.response, self.clock()
         except (requests.ConnectionError, requests.Timeout) as error:
             parts = urllib.parse.urlsplit(self.token_url)
             msg = (
@@ -166,6 +235,23 @@ class ExactOAuth(APIAuthenticatorBase):
             )
             raise ExactUnreachableError(msg) from error
         return response, _json(response), requested_at
+
+    def _post_refresh(self, pair: TokenPair) -> tuple[requests.Response, float]:
+        requested_at = self.clock()
+        response = requests.post(
+            self.token_url,
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": pair.refresh_token,
+                "client_id": self._client[0],
+                "client_secret": self._client[1],
+            },
+            headers={"Accept": "application/json"},
+            timeout=60,
+        )
+        if response.status_code == 429 or response.status_code >= 500:
+            raise TokenEndpointBusyError(response)
+        return response, requested_at
 
 
 def _too_early(response: requests.Response, body: dict[str, t.Any]) -> bool:

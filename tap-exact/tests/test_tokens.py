@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import http.client
+import socket
 import threading
 import urllib.parse
 from pathlib import Path
 
 import pytest
 import requests
+import urllib3
 from cryptography.fernet import Fernet
 
 from tap_exact.auth import (
@@ -216,6 +219,7 @@ def test_a_spent_or_expired_refresh_token_asks_to_authorize_again(requests_mock,
     with pytest.raises(ReauthorizationNeededError, match="tap-exact authorize") as raised:
         oauth(str(tmp_path / "t")).access_token()
     assert "r0" not in str(raised.value)
+    assert token_calls(requests_mock) == 1  # a refusal is final: no retry
 
 
 def test_refused_app_credentials_say_to_check_them_not_to_authorize_again(
@@ -234,14 +238,124 @@ def test_refused_app_credentials_say_to_check_them_not_to_authorize_again(
     )
 
 
-def test_an_unreachable_token_endpoint_says_to_check_the_region(requests_mock, tmp_path) -> None:
-    requests_mock.post(TOKEN_URL, exc=requests.ConnectionError("[Errno 111] Connection refused"))
+def refused_connection() -> requests.ConnectionError:
+    """What requests raises when nothing listens: a real attempt on a closed loopback port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    try:
+        requests.post(f"http://127.0.0.1:{port}/api/oauth2/token", timeout=5)
+    except requests.ConnectionError as error:
+        return error
+    raise AssertionError("the closed port answered")  # pragma: no cover
+
+
+REFUSED = refused_connection()  # made before requests-mock stands in for the network
+# Sent, then the connection dropped: Exact may have rotated the refresh token meanwhile.
+DROPPED_AFTER_SENDING = {
+    "remote-disconnected": requests.ConnectionError(
+        urllib3.exceptions.ProtocolError(
+            "Connection aborted.",
+            http.client.RemoteDisconnected("Remote end closed connection without response"),
+        )
+    ),
+    "connection-reset": requests.ConnectionError(
+        urllib3.exceptions.ProtocolError(
+            "Connection aborted.", ConnectionResetError(104, "Connection reset by peer")
+        )
+    ),
+    "read-timeout": requests.ReadTimeout("Read timed out. (read timeout=60)"),
+}
+
+
+@pytest.fixture
+def waits(monkeypatch) -> list[float]:
+    """The waits between token requests, recorded instead of slept."""
+    recorded: list[float] = []
+    monkeypatch.setattr("backoff._sync.time.sleep", recorded.append)
+    return recorded
+
+
+def token_calls(requests_mock) -> int:
+    return sum(r.url == TOKEN_URL for r in requests_mock.request_history)
+
+
+def test_an_unreachable_token_endpoint_says_to_check_the_region(
+    requests_mock, tmp_path, waits
+) -> None:
+    requests_mock.post(TOKEN_URL, exc=REFUSED)
     with pytest.raises(ExactUnreachableError) as raised:
         oauth(str(tmp_path / "t")).access_token()
     assert str(raised.value).startswith(
         "Cannot reach Exact Online at https://start.exactonline.nl (Connection refused): "
         "check `region` (or `base_url`)"
     )
+    assert token_calls(requests_mock) == 4  # never sent, so safely tried again first
+    assert sum(waits) <= 3.5
+
+
+@pytest.mark.parametrize(
+    "first_answer",
+    [
+        {"status_code": 503, "text": "Service Unavailable"},
+        {"status_code": 429, "text": "Too Many Requests"},
+        {"exc": REFUSED},
+        {"exc": requests.ConnectTimeout("Connection to start.exactonline.nl timed out.")},
+    ],
+    ids=["503", "429", "refused", "connect-timeout"],
+)
+def test_a_token_request_exact_never_acted_on_is_sent_again(
+    requests_mock, store_url, waits, caplog, first_answer
+) -> None:
+    endpoint = ExactTokenEndpoint()
+    requests_mock.post(TOKEN_URL, [first_answer, {"json": endpoint}])
+    with caplog.at_level("WARNING", logger="tap_exact.auth"):
+        assert oauth(store_url).access_token() == "a1"
+    assert token_calls(requests_mock) == 2
+    assert endpoint.issued == 1
+    assert open_token_store(store_url, KEY).read().refresh_token == "r1"
+    assert len(waits) == 1
+    [warning] = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert warning.getMessage().startswith("Token request failed (")
+    assert "r0" not in caplog.text  # the refresh token is never logged
+
+
+@pytest.mark.parametrize("dropped", DROPPED_AFTER_SENDING.values(), ids=DROPPED_AFTER_SENDING)
+def test_a_token_request_dropped_after_sending_is_not_sent_again(
+    requests_mock, tmp_path, waits, dropped
+) -> None:
+    store_url = str(tmp_path / "t")
+    open_token_store(store_url, KEY).write(TokenPair(refresh_token="r0"))
+    requests_mock.post(TOKEN_URL, [{"exc": dropped}, {"json": ExactTokenEndpoint()}])
+    with pytest.raises(ExactUnreachableError):
+        oauth(store_url).access_token()
+    assert token_calls(requests_mock) == 1  # a second try could spend a rotated token
+    assert waits == []
+    assert open_token_store(store_url, KEY).read().refresh_token == "r0"  # kept for next run
+
+
+def test_exact_busy_on_every_try_ends_with_its_answer(requests_mock, tmp_path, waits) -> None:
+    requests_mock.post(TOKEN_URL, status_code=503, json={"error": "server_error"})
+    with pytest.raises(RuntimeError) as raised:
+        oauth(str(tmp_path / "t")).access_token()
+    assert str(raised.value) == "Exact's token endpoint answered 503: server_error"
+    assert token_calls(requests_mock) == 4
+    assert len(waits) == 3
+
+
+def test_a_busy_token_endpoint_is_waited_for_as_its_retry_after_says_capped(
+    requests_mock, tmp_path, waits
+) -> None:
+    requests_mock.post(
+        TOKEN_URL,
+        [
+            {"status_code": 429, "headers": {"Retry-After": "2"}, "text": "slow down"},
+            {"status_code": 503, "headers": {"Retry-After": "600"}, "text": "maintenance"},
+            {"json": ExactTokenEndpoint()},
+        ],
+    )
+    assert oauth(str(tmp_path / "t")).access_token() == "a1"
+    assert waits == [2.0, 3.0]
 
 
 def test_the_store_is_encrypted_at_rest(requests_mock, tmp_path) -> None:
