@@ -228,11 +228,17 @@ class ExactOAuth(APIAuthenticatorBase):
             response, requested_at = busy.response, self.clock()
         except (requests.ConnectionError, requests.Timeout) as error:
             parts = urllib.parse.urlsplit(self.token_url)
-            msg = (
-                f"Cannot reach Exact Online at {parts.scheme}://{parts.netloc} "
-                f"({_cause(error)}): check `region` (or `base_url`) and that this machine "
-                "can reach it."
-            )
+            origin = f"{parts.scheme}://{parts.netloc}"
+            if safe_to_retry(error):  # no connection at all: a setting or the network
+                msg = (
+                    f"Cannot reach Exact Online at {origin} ({_cause(error)}): check "
+                    "`region` (or `base_url`) and that this machine can reach it."
+                )
+            else:  # reached, but no answer: the pair is kept, and stays valid for a rerun
+                msg = (
+                    f"Exact Online at {origin} took the token request but gave no answer "
+                    f"({_cause(error)}); the stored token pair is kept: run the job again."
+                )
             raise ExactUnreachableError(msg) from error
         return response, _json(response), requested_at
 

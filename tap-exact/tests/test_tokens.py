@@ -327,8 +327,10 @@ def test_a_token_request_dropped_after_sending_is_not_sent_again(
     store_url = str(tmp_path / "t")
     open_token_store(store_url, KEY).write(TokenPair(refresh_token="r0"))
     requests_mock.post(TOKEN_URL, [{"exc": dropped}, {"json": ExactTokenEndpoint()}])
-    with pytest.raises(ExactUnreachableError):
+    with pytest.raises(ExactUnreachableError) as raised:
         oauth(store_url).access_token()
+    assert "took the token request but gave no answer" in str(raised.value)
+    assert "run the job again" in str(raised.value)
     assert token_calls(requests_mock) == 1  # a second try could spend a rotated token
     assert waits == []
     assert open_token_store(store_url, KEY).read().refresh_token == "r0"  # kept for next run
