@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import typing as t
 from dataclasses import dataclass, field, replace
+from itertools import islice
 
 from tap_jde.client import JdeStream
 from tap_jde.dataservice import TableQuery, condition
@@ -22,16 +23,32 @@ from tap_jde.schemas import REPLICATION_KEY
 from tap_jde.tables import F0115, F01151, F0116
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     from singer_sdk.helpers.types import Context
 
     from tap_jde.dates import Since
-    from tap_jde.tables import Table
 
 Row = dict[str, t.Any]
 DateReader = t.Callable[[t.Any], dt.date | None]
-ADDRESS_NUMBERS_PER_QUERY = 100  # values of one `LIST` condition when assembling entities
+T = t.TypeVar("T")
+# Address numbers per `LIST` condition, and so entities assembled at a time. Oracle
+# documents no limit on LIST values (reference B2); 1,000 stays within the 1,000
+# expressions Oracle Database allows in an IN list (ORA-01795), which a LIST may become
+# on the database side (inferred). Two full pages of members per group.
+ADDRESS_NUMBERS_PER_QUERY = 1000
+
+
+def groups_of(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """`items` in lists of `size` (the last one shorter), read lazily."""
+    iterator = iter(items)
+    while group := list(islice(iterator, size)):
+        yield group
+
+
+def of_numbers(query: TableQuery, numbers: list[int]) -> TableQuery:
+    """The query narrowed to `AN8 LIST (…)`."""
+    return query.where(condition(query.table.control_id("AN8"), "LIST", *numbers))
 
 
 def text(value: t.Any) -> str | None:
@@ -145,15 +162,15 @@ class AddressBookEntityStream(JdeStream):
     replication_key = REPLICATION_KEY
 
     def members(self) -> TableQuery:
-        """The rows that make an address number a member of the stream."""
+        """The rows that make an address number a member of the stream (in key order)."""
         raise NotImplementedError
 
     def watched(self) -> list[TableQuery]:
         """Every query whose changed rows re-emit their address number."""
         return [self.members(), TableQuery(F01151), TableQuery(F0115), TableQuery(F0116)]
 
-    def entries(self, numbers: list[int], context: Context | None) -> Iterator[AddressBookEntry]:
-        """The members among `numbers`, with their address book row."""
+    def entries_of(self, members: list[Row], context: Context | None) -> list[AddressBookEntry]:
+        """The entries of member rows (read by `members()`), with their address book row."""
         raise NotImplementedError
 
     def finish(self, entry: AddressBookEntry, record: Row) -> Row:
@@ -161,24 +178,39 @@ class AddressBookEntityStream(JdeStream):
         return record
 
     def request_records(self, context: Context | None) -> Iterator[Row]:
-        """Find address numbers changed since the bookmark, then assemble them in batches."""
-        numbers = sorted(self.changed_numbers(self.since(context), context))
-        self.logger.info("Stream '%s': %d address numbers to read", self.name, len(numbers))
+        """Assemble the entities a group of address numbers at a time, in key order."""
         today = dt.datetime.now(self.zone).date()
-        for start in range(0, len(numbers), ADDRESS_NUMBERS_PER_QUERY):
-            batch = numbers[start : start + ADDRESS_NUMBERS_PER_QUERY]
-            for entry in self.with_contacts(list(self.entries(batch, context)), context):
+        for entries in self.entry_groups(self.since(context), context):
+            for entry in self.with_contacts(entries, context):
                 record = self.finish(entry, entry.record(today=today, date_of=self.date_of))
                 record[REPLICATION_KEY] = self.last_change(entry)
                 yield record
 
-    def changed_numbers(self, since: Since | None, context: Context | None) -> set[int]:
-        """Address numbers with a row changed since the bookmark in any watched table.
+    def entry_groups(
+        self, since: Since | None, context: Context | None
+    ) -> Iterator[list[AddressBookEntry]]:
+        """The entries to emit, `ADDRESS_NUMBERS_PER_QUERY` at a time.
 
-        The first run (no bookmark) needs only the members.
+        Without a bookmark every member is emitted: the members query is read in full
+        pages and each group of members joined with its other rows, so a first load reads
+        each table about once and holds one group. With a bookmark, the address numbers
+        changed in any watched table are found first, then read in `LIST` groups.
         """
+        if since is None:
+            members = self.read_rows(self.members(), context)
+            for group in groups_of(members, ADDRESS_NUMBERS_PER_QUERY):
+                yield self.entries_of(group, context)
+            return
+        numbers = sorted(self.changed_numbers(since, context))
+        self.logger.info("Stream '%s': %d address numbers to read", self.name, len(numbers))
+        for group in groups_of(numbers, ADDRESS_NUMBERS_PER_QUERY):
+            members = self.read_rows(of_numbers(self.members(), group), context)
+            yield self.entries_of(list(members), context)
+
+    def changed_numbers(self, since: Since, context: Context | None) -> set[int]:
+        """Address numbers with a row changed since the bookmark in any watched table."""
         numbers: set[int] = set()
-        for query in self.watched() if since else [self.members()]:
+        for query in self.watched():
             scan = replace(query, columns=(*query.table.key, "UPMJ", "UPMT"))
             numbers.update(int(row["AN8"]) for row in self.changed_rows(scan, since, context))
         return numbers
@@ -191,16 +223,9 @@ class AddressBookEntityStream(JdeStream):
         if not by_number:
             return []
         for table, attribute in ((F01151, "emails"), (F0115, "phones"), (F0116, "addresses")):
-            for row in self.read_rows(self.of_numbers(table, list(by_number)), context):
+            for row in self.read_rows(of_numbers(TableQuery(table), list(by_number)), context):
                 getattr(by_number[int(row["AN8"])], attribute).append(row)
         return [by_number[number] for number in sorted(by_number)]
-
-    @staticmethod
-    def of_numbers(table: Table, numbers: list[int], columns: tuple[str, ...] = ()) -> TableQuery:
-        """`AN8 LIST (…)` on a table."""
-        return TableQuery(table, columns=columns).where(
-            condition(table.control_id("AN8"), "LIST", *numbers)
-        )
 
     def last_change(self, entry: AddressBookEntry) -> str | None:
         """The latest change among the entry's rows, in UTC."""

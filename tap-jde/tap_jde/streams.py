@@ -12,12 +12,12 @@ import typing as t
 from tap_jde.client import JdeStream
 from tap_jde.dataservice import TableQuery, condition
 from tap_jde.dates import changed_at, hhmmss_to_time
-from tap_jde.entities import AddressBookEntityStream, AddressBookEntry, text
+from tap_jde.entities import AddressBookEntityStream, AddressBookEntry, of_numbers, text
 from tap_jde.schemas import CUSTOMER_SCHEMA, REPLICATION_KEY, VENDOR_SCHEMA, table_schema
 from tap_jde.tables import DATE, F0101, F0115, F01151, F0116, F03012, INTEGERS, NUMBER, TABLES
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable
 
     from singer_sdk.helpers.types import Context
 
@@ -124,29 +124,24 @@ class CustomersStream(AddressBookEntityStream):
     def members(self) -> TableQuery:
         """F03012 rows of the configured company."""
         company = str(self.config.get("company", "00000"))
-        return TableQuery(F03012).where(condition(F03012.control_id("CO"), "EQUAL", company))
+        return TableQuery(F03012, columns=self.columns_of(F03012)).where(
+            condition(F03012.control_id("CO"), "EQUAL", company)
+        )
 
     def watched(self) -> list[TableQuery]:
         """F03012 of the company, F0101 and the contact tables."""
         return [*super().watched(), TableQuery(F0101)]
 
-    def entries(self, numbers: list[int], context: Context | None) -> Iterator[AddressBookEntry]:
-        """Customers among `numbers`: their F03012 row for the company and F0101 row."""
-        company = str(self.config.get("company", "00000"))
-        masters = {
-            int(row["AN8"]): row
-            for row in self.read_rows(
-                self.of_numbers(F03012, numbers, self.columns_of(F03012)).where(
-                    condition(F03012.control_id("CO"), "EQUAL", company)
-                ),
-                context,
-            )
-        }
+    def entries_of(self, members: list[Row], context: Context | None) -> list[AddressBookEntry]:
+        """The customers' F0101 rows, joined with their F03012 rows."""
+        masters = {int(row["AN8"]): row for row in members}
         if not masters:
-            return
-        query = self.of_numbers(F0101, sorted(masters), self.columns_of(F0101))
-        for row in self.read_rows(query, context):
-            yield AddressBookEntry(address_book=row, customer=masters[int(row["AN8"])])
+            return []
+        query = of_numbers(TableQuery(F0101, columns=self.columns_of(F0101)), sorted(masters))
+        return [
+            AddressBookEntry(address_book=row, customer=masters[int(row["AN8"])])
+            for row in self.read_rows(query, context)
+        ]
 
     def finish(self, entry: AddressBookEntry, record: Row) -> Row:
         """The customer master fields and the active flag."""
@@ -177,13 +172,9 @@ class VendorsStream(AddressBookEntityStream):
         """F0101 rows with `AT1 = 'V'`."""
         return TableQuery(F0101).where(condition(F0101.control_id("AT1"), "EQUAL", "V"))
 
-    def entries(self, numbers: list[int], context: Context | None) -> Iterator[AddressBookEntry]:
-        """Vendors among `numbers`."""
-        query = self.of_numbers(F0101, numbers).where(
-            condition(F0101.control_id("AT1"), "EQUAL", "V")
-        )
-        for row in self.read_rows(query, context):
-            yield AddressBookEntry(address_book=row)
+    def entries_of(self, members: list[Row], context: Context | None) -> list[AddressBookEntry]:
+        """The members are the vendors' F0101 rows themselves."""
+        return [AddressBookEntry(address_book=row) for row in members]
 
 
 STREAM_TYPES: list[type[JdeStream]] = [
