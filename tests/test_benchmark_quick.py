@@ -82,12 +82,6 @@ def test_mailchimp_concurrency_stays_within_its_limit(benchmarked: PipelineResul
         assert run.mailchimp.concurrency <= MAILCHIMP_CONCURRENCY
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="target-mailchimp writes an e-commerce stream with one call per record until it "
-    "has received batch_threshold (500) records in the run: N=600 gives ~900 calls, not "
-    "≤ N/100+20 (benchmarks/RESULTS.md)",
-)
 def test_first_load_of_orders_goes_through_batch_operations(benchmarked: PipelineResult) -> None:
     first = benchmarked.run("first")
     if not PIPELINES[benchmarked.pipeline].has_orders:

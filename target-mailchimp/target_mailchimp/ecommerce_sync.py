@@ -50,8 +50,11 @@ class _Write:
 class EcommerceSync:
     """Writes `customers`, `products` and `orders` records to one store.
 
-    Each drain is written with direct calls, or, once a stream has brought
-    `batch_threshold` records in this run, through one batch operation.
+    A drain with at most `direct_write_limit` writes is written with direct calls,
+    a larger one through one batch operation: a batch costs one POST and a few polls
+    whatever its size, but adds the polling latency, which a few writes are not worth.
+    Once the orders stream has brought `historical_load_threshold` records in this
+    run, the load counts as historical and the store is marked `is_syncing`.
     """
 
     def __init__(
@@ -62,7 +65,8 @@ class EcommerceSync:
         *,
         direct: DirectCalls,
         batches: BatchOperations,
-        batch_threshold: int = 500,
+        direct_write_limit: int = 20,
+        historical_load_threshold: int = 500,
         skip_unchanged: bool = True,
         dry_run: bool = False,
     ) -> None:
@@ -71,7 +75,8 @@ class EcommerceSync:
         self.snapshot = snapshot
         self.direct = direct
         self.batches = batches
-        self.batch_threshold = batch_threshold
+        self.direct_write_limit = direct_write_limit
+        self.historical_load_threshold = historical_load_threshold
         self.skip_unchanged = skip_unchanged
         self.dry_run = dry_run
         self._received: Counter[str] = Counter()
@@ -83,18 +88,17 @@ class EcommerceSync:
         events: list[AuditEvent] = []
         records = self._latest_per_id(stream, raw_records, events)
         self._received[stream] += len(raw_records)
-        bulk = self._received[stream] >= self.batch_threshold
         writes = self._plan(stream, records, events)
         if not writes:
             return events
         if self.dry_run:
             return events + [self._dry_run_event(stream, write) for write in writes]
-        executor = self.batches if bulk else self.direct
-        if bulk and stream == "orders":
+        if stream == "orders" and self._received[stream] >= self.historical_load_threshold:
+            # Imported history must not fire order automations (reference section 3).
             self.store.mark_syncing()
         if stream == "orders":
-            self._ensure_line_products([write.payload for write in writes], executor)
-        results = self._run(executor, [write.operation for write in writes])
+            self._ensure_line_products([write.payload for write in writes])
+        results = self._run([write.operation for write in writes])
         events.extend(self._record(stream, writes, results))
         return events
 
@@ -233,24 +237,25 @@ class EcommerceSync:
 
     # Writing ------------------------------------------------------------------
 
-    def _run(
-        self, executor: DirectCalls | BatchOperations, operations: list[Operation]
-    ) -> list[tuple[Operation, OperationResult]]:
+    def _executor(self, operations: list[Operation]) -> DirectCalls | BatchOperations:
+        """Direct calls for a few operations, one batch operation for more."""
+        return self.batches if len(operations) > self.direct_write_limit else self.direct
+
+    def _run(self, operations: list[Operation]) -> list[tuple[Operation, OperationResult]]:
         """Run operations; creations that hit "already exists" are retried as updates."""
-        results = list(zip(operations, executor.execute(operations), strict=True))
+        results = list(zip(operations, self._executor(operations).execute(operations), strict=True))
         retry = [
             index
             for index, (operation, result) in enumerate(results)
             if result.already_exists and operation.if_exists
         ]
         updates = [t.cast("Operation", results[index][0].if_exists) for index in retry]
-        for index, update, result in zip(retry, updates, executor.execute(updates), strict=True):
+        retried = self._executor(updates).execute(updates)
+        for index, update, result in zip(retry, updates, retried, strict=True):
             results[index] = (update, result)
         return results
 
-    def _ensure_line_products(
-        self, orders: list[dict[str, t.Any]], executor: DirectCalls | BatchOperations
-    ) -> None:
+    def _ensure_line_products(self, orders: list[dict[str, t.Any]]) -> None:
         """Create the products and variants order lines use that Mailchimp lacks.
 
         What this target wrote is in its ledger; anything else is looked up in the
@@ -302,7 +307,7 @@ class EcommerceSync:
                 operations.append(Operation(pid, "POST", path, body, created=True))
         products: dict[str, str | None] = {}
         pairs: dict[str, str | None] = {}
-        for operation, result in self._run(executor, operations):
+        for operation, result in self._run(operations):
             if not result.ok:
                 LOGGER.warning(
                     "Product %s for order lines not written: %s",

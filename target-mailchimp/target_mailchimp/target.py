@@ -234,12 +234,22 @@ class TargetMailchimp(Target):
             description="Optional web domain of the store.",
         ),
         th.Property(
-            "batch_threshold",
+            "direct_write_limit",
+            th.IntegerType(minimum=0),
+            default=20,
+            title="Direct Write Limit",
+            description="Most e-commerce writes of one drain sent as direct calls, one per "
+            "write; a drain with more goes through one Mailchimp batch operation (one POST "
+            "and a few polls whatever its size, but slower to finish for a handful).",
+        ),
+        th.Property(
+            "historical_load_threshold",
             th.IntegerType(minimum=1),
             default=500,
-            title="Batch Threshold",
-            description="Once an e-commerce stream brings this many records in one run, its "
-            "writes go through Mailchimp batch operations instead of one call per record.",
+            title="Historical Load Threshold",
+            description="Once the orders stream brings this many records in one run, the "
+            "run counts as a historical load: the store is marked `is_syncing` until the "
+            "run ends, so imported orders fire no order automations.",
         ),
         th.Property(
             "batch_poll_seconds",
@@ -383,7 +393,8 @@ class TargetMailchimp(Target):
                 poll_seconds=float(self.config.get("batch_poll_seconds", 5)),
                 timeout_seconds=float(self.config.get("batch_timeout_seconds", 3600)),
             ),
-            batch_threshold=int(self.config.get("batch_threshold", 500)),
+            direct_write_limit=int(self.config.get("direct_write_limit", 20)),
+            historical_load_threshold=int(self.config.get("historical_load_threshold", 500)),
             skip_unchanged=self.config.get("skip_unchanged", True),
             dry_run=self.dry_run,
         )

@@ -332,7 +332,7 @@ def bulk(count: int) -> str:
 
 
 def test_first_load_of_many_orders_goes_through_batch_operations(emulator, run_target) -> None:
-    run = run_target(bulk(12), batch_threshold=10)
+    run = run_target(bulk(12), direct_write_limit=10)
     landed = shop(emulator)
     assert len(landed.orders) == 12
     assert emulator.calls.count(BATCHES) == 1
@@ -345,12 +345,12 @@ def test_first_load_of_many_orders_goes_through_batch_operations(emulator, run_t
 
 
 def test_incremental_run_after_a_bulk_load_uses_direct_calls(emulator, run_target) -> None:
-    run_target(bulk(12), batch_threshold=10)
+    run_target(bulk(12), direct_write_limit=10)
     emulator.calls.reset()
     changed = order(
         3, product_number=1, financial_status="refunded", updated_at="2026-11-05T00:00:00+00:00"
     )
-    run = run_target(streams_lines(("orders", [changed])), batch_threshold=10)
+    run = run_target(streams_lines(("orders", [changed])), direct_write_limit=10)
     assert emulator.calls.count(BATCHES) == 0
     assert emulator.calls.count("PATCH /3.0/ecommerce/stores/{store_id}/orders/{order_id}") == 1
     assert run.outcomes() == {"SO-3": "updated"}
@@ -360,13 +360,90 @@ def test_incremental_run_after_a_bulk_load_uses_direct_calls(emulator, run_targe
 def test_bulk_rerun_without_audit_store_updates_through_batches_without_duplicates(
     emulator, run_target, tmp_path: Path
 ) -> None:
-    run_target(bulk(12), batch_threshold=10)
+    run_target(bulk(12), direct_write_limit=10)
     rerun = run_target(
-        bulk(12), batch_threshold=10, audit_database_url=f"sqlite:///{tmp_path / 'fresh.db'}"
+        bulk(12), direct_write_limit=10, audit_database_url=f"sqlite:///{tmp_path / 'fresh.db'}"
     )
     assert {e["outcome"] for e in rerun.events if e["stream"] == "orders"} == {"updated"}
     assert len(shop(emulator).orders) == 12
     assert emulator.calls.count(DIRECT_ORDER_POST) == 0
+
+
+DIRECT_PRODUCT_POST = "POST /3.0/ecommerce/stores/{store_id}/products"
+STORE_PATCH = "PATCH /3.0/ecommerce/stores/{store_id}"
+
+
+def ecommerce_requests(emulator: MailchimpEmulator) -> list[str]:
+    """E-commerce requests but the polls of batches (their number follows the clock)."""
+    return [
+        call.route
+        for call in emulator.calls
+        if call.route.split(" ")[1].startswith(("/3.0/ecommerce", "/3.0/batches"))
+        and call.route != "GET /3.0/batches/{batch_id}"
+    ]
+
+
+def test_a_few_dozen_products_go_through_one_batch_not_one_call_each(emulator, run_target) -> None:
+    # Far below historical_load_threshold: only the drain's size decides.
+    run = run_target(streams_lines(("products", [product(n) for n in range(1, 31)])))
+    assert emulator.calls.count(DIRECT_PRODUCT_POST) == 0
+    assert emulator.calls.count(BATCHES) == 1
+    assert emulator.batch_operations.count(DIRECT_PRODUCT_POST) == 30
+    assert set(run.outcomes().values()) == {"created"}
+    assert len(shop(emulator).products) == 30
+
+
+def test_a_drain_of_a_few_writes_stays_direct(emulator, run_target) -> None:
+    run = run_target(streams_lines(("products", [product(n) for n in range(1, 6)])))
+    assert emulator.calls.count(BATCHES) == 0
+    assert emulator.calls.count(DIRECT_PRODUCT_POST) == 5
+    assert set(run.outcomes().values()) == {"created"}
+
+
+def test_a_first_load_below_the_historical_threshold_goes_through_batches(
+    emulator, run_target
+) -> None:
+    # 60 orders whose lines name 40 products no products record brought, 45 customers,
+    # all below the historical threshold: a few batches, never one call per record
+    # (issue 11: at most N/100 + 20 e-commerce calls, polls included).
+    orders = [order(n, product_number=1 + n % 40) for n in range(1, 61)]
+    customers = [customer(n) for n in range(1, 46)]
+    run = run_target(streams_lines(("customers", customers), ("orders", orders)))
+    assert set(run.outcomes().values()) == {"created"}
+    landed = shop(emulator)
+    assert (len(landed.orders), len(landed.products), len(landed.customers)) == (60, 40, 60)
+    assert emulator.calls.count(DIRECT_ORDER_POST) == 0
+    assert emulator.calls.count(DIRECT_PRODUCT_POST) == 0
+    assert emulator.batch_operations.count(DIRECT_PRODUCT_POST) == 40  # from the lines
+    # Customers, the lines' products, the orders: one batch each.
+    assert emulator.calls.count(BATCHES) == 3
+    # With the store's read, creation and is_syncing flips: far from one call per record.
+    assert len(ecommerce_requests(emulator)) <= 10, ecommerce_requests(emulator)
+
+
+def test_a_small_batched_load_into_an_existing_store_keeps_automations_on(
+    emulator, run_target
+) -> None:
+    run_target(streams_lines(("products", [product(n) for n in range(1, 4)])))
+    emulator.calls.reset()
+    orders = [order(n, product_number=1 + n % 3) for n in range(1, 26)]
+    run_target(streams_lines(("orders", orders)))
+    assert emulator.calls.count(BATCHES) == 1
+    # 25 orders are no historical load: the store is not marked syncing for them.
+    assert emulator.calls.count(STORE_PATCH) == 0
+    assert [a for a in emulator.automations if a.get("store_id") == STORE] != []
+
+
+def test_an_order_load_reaching_the_historical_threshold_suppresses_automations(
+    emulator, run_target
+) -> None:
+    run_target(streams_lines(("products", [product(n) for n in range(1, 4)])))
+    emulator.calls.reset()
+    orders = [order(n, product_number=1 + n % 3) for n in range(1, 26)]
+    run_target(streams_lines(("orders", orders)), historical_load_threshold=25)
+    assert emulator.calls.count(BATCHES) == 1
+    assert [a for a in emulator.automations if a.get("store_id") == STORE] == []
+    assert shop(emulator).is_syncing is False  # unmarked at the end of the run
 
 
 def test_failed_operation_inside_a_batch_is_recorded_and_the_rest_lands(
@@ -375,7 +452,7 @@ def test_failed_operation_inside_a_batch_is_recorded_and_the_rest_lands(
     records = [order(n) for n in range(1, 13)]
     records[4]["customer"]["email_address"] = "fooboo@example.com"
     run = run_target(
-        streams_lines(("products", [product(1)]), ("orders", records)), batch_threshold=10
+        streams_lines(("products", [product(1)]), ("orders", records)), direct_write_limit=10
     )
     outcomes = run.outcomes()
     assert outcomes.pop("SO-5") == "failed"
