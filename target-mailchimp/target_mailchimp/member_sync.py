@@ -385,7 +385,11 @@ class MemberSync:
         return None
 
     def _apply_tags(self, plans: list[MemberPlan], results: dict[int, _Result]) -> None:
-        """Add wanted tags and remove the target's own stale ones, one call per tag per 500."""
+        """Remove the target's own stale tags, one call per tag per 500 members.
+
+        Wanted tags went with the batch-subscribe call; only a tag Mailchimp's answer
+        shows missing is added here.
+        """
         ledger = self.store.ledger(
             self.settings.list_id,
             [plan.rename_from or plan.record.key for plan in plans],
@@ -396,7 +400,7 @@ class MemberSync:
             entry = ledger.get(plan.rename_from or plan.record.key)
             applied = set(entry.applied_tags) if entry else set()
             present = results[id(plan)].present_tags
-            already = present if present is not None else applied
+            already = present if present is not None else applied | plan.desired_tags
             for tag in plan.desired_tags - already:
                 additions.setdefault(tag, []).append(plan)
             for tag in applied - plan.desired_tags:

@@ -12,7 +12,7 @@ import typing as t
 
 from target_mailchimp.audience import MAX_MEMBERS_PER_CALL
 from target_mailchimp.audit import AuditEvent
-from target_mailchimp.client import MailchimpAPIError
+from target_mailchimp.client import MailchimpAPIError, RetryableAPIError
 from target_mailchimp.ecommerce import content_hash, plain
 from target_mailchimp.members import NEVER_RESUBSCRIBED, json_safe
 from target_mailchimp.validation import validation_error
@@ -26,7 +26,7 @@ LEDGER_KIND = "member_tag"  # ledger entries `<email>|<tag>` of tags already app
 
 
 class MemberTagSync:
-    """Adds tags to members found by ERP key, one call per tag per 500 members."""
+    """Adds tags to members found by ERP key, one batch-subscribe call per 500 members."""
 
     def __init__(
         self,
@@ -67,7 +67,7 @@ class MemberTagSync:
         list_id = self.audience.list_id
         emails = self.store.emails_for_sources(list_id, wanted)
         statuses = self.snapshot.statuses(emails.values()) if emails else {}
-        additions: dict[str, list[str]] = {}  # tag → emails
+        additions: dict[str, set[str]] = {}  # email → tags not applied yet
         outcome: dict[str, tuple[str, str | None]] = {}
         for source_id, tags in wanted.items():
             email = emails.get(source_id)
@@ -83,21 +83,13 @@ class MemberTagSync:
                 )
             )
             new = {tag for tag in tags if f"{email}|{tag}" not in applied}
-            for tag in new:
-                additions.setdefault(tag, []).append(email)
+            if new:
+                additions.setdefault(email, set()).update(new)
             outcome[source_id] = ("updated", None) if new else ("unchanged", "tags already applied")
         failed = self._apply(additions)
         for source_id, (result, reason) in outcome.items():
-            email = emails.get(source_id)
-            error = next(
-                (
-                    failed[tag]
-                    for tag in wanted[source_id]
-                    if tag in failed and email in additions.get(tag, [])
-                ),
-                None,
-            )
-            if error:
+            error = failed.get(emails.get(source_id) or "")
+            if error and result == "updated":
                 result, reason = "failed", error
             events.append(
                 self._event(
@@ -106,26 +98,55 @@ class MemberTagSync:
             )
         return events
 
-    def _apply(self, additions: dict[str, list[str]]) -> dict[str, str]:
-        """Add each tag to its members; returns the tags that failed, with why."""
+    def _apply(self, additions: dict[str, set[str]]) -> dict[str, str]:
+        """Add the tags through batch subscribe, 500 members a call whatever the tags.
+
+        Each member is sent with its address and tags only: no `status`, so its
+        subscription stays as it is, and no `sync_tags`, so tags are only added.
+        Returns the addresses whose tags were not added, with why; the ledger
+        records a tag only once Mailchimp confirmed the member's write.
+        """
         failed: dict[str, str] = {}
-        if self.dry_run:
+        if self.dry_run or not additions:
             return failed
         list_id = self.audience.list_id
-        for tag, emails in sorted(additions.items()):
+        members = sorted(additions)
+        for start in range(0, len(members), MAX_MEMBERS_PER_CALL):
+            chunk = members[start : start + MAX_MEMBERS_PER_CALL]
             try:
-                segment_id = self.audience.tag_id(tag)
-                for start in range(0, len(emails), MAX_MEMBERS_PER_CALL):
-                    self.audience.update_tag(
-                        segment_id, emails[start : start + MAX_MEMBERS_PER_CALL], []
-                    )
+                response = self.audience.batch_subscribe(
+                    [{"email_address": email, "tags": sorted(additions[email])} for email in chunk]
+                )
+            except RetryableAPIError:
+                raise  # retries exhausted: the run stops and state does not move on
             except MailchimpAPIError as error:
-                if error.status >= 500 or error.status == 429:
-                    raise
-                failed[tag] = str(error)
+                failed.update({email: f"tags not added: {error}" for email in chunk})
                 continue
+            written = {
+                str(member.get("email_address", "")).lower()
+                for key in ("updated_members", "new_members")
+                for member in response.get(key) or []
+            }
+            errors = {
+                str(error.get("email_address", "")).lower(): error
+                for error in response.get("errors") or []
+            }
+            for email in chunk:
+                if email.lower() in written:
+                    continue
+                error = errors.get(email.lower()) or {}
+                failed[email] = "tags not added: " + str(
+                    error.get("error") or "Mailchimp returned no result for it"
+                )
             self.store.save_ecommerce_hashes(
-                list_id, LEDGER_KIND, {f"{email}|{tag}": None for email in emails}
+                list_id,
+                LEDGER_KIND,
+                {
+                    f"{email}|{tag}": None
+                    for email in chunk
+                    if email not in failed
+                    for tag in additions[email]
+                },
             )
         return failed
 

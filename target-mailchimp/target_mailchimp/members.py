@@ -322,6 +322,9 @@ def batch_member(plan: MemberPlan) -> dict[str, t.Any]:
     }
     if plan.record.merge_fields:
         member["merge_fields"] = plan.record.merge_fields
-    if plan.is_new and plan.desired_tags:
+    if plan.desired_tags:
+        # Tags in batch subscribe are only added, to new and existing members alike
+        # (without `sync_tags`, which would also drop marketers' tags): additions cost
+        # no call of their own. Stale tags are removed afterwards, through segments.
         member["tags"] = sorted(plan.desired_tags)
     return member

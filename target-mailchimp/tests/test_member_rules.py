@@ -188,8 +188,9 @@ def test_content_hash_ignores_updated_at_but_not_content_or_settings() -> None:
     assert first.content_hash(SETTINGS) != first.content_hash(other)
 
 
-def test_tags_go_in_the_batch_body_only_for_new_members() -> None:
-    new = plan(None, tags=["vip"])
+def test_tags_go_in_the_batch_body_for_new_and_known_members() -> None:
+    new = plan(None, tags=["vip", "b2b"])
     known = plan("subscribed", tags=["vip"])
-    assert batch_member(new)["tags"] == ["vip"]
-    assert "tags" not in batch_member(known)
+    assert batch_member(new)["tags"] == ["b2b", "vip"]
+    assert batch_member(known)["tags"] == ["vip"]  # adds only: no sync_tags
+    assert "tags" not in batch_member(plan("subscribed"))

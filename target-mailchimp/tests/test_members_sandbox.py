@@ -230,12 +230,14 @@ def test_tags_are_added_and_only_the_targets_own_stale_tags_removed(emulator, ru
     }
 
 
-def test_tag_changes_cost_one_call_per_tag_not_per_member(emulator, run_target) -> None:
+def test_tag_changes_cost_one_call_per_removed_tag_not_per_member(emulator, run_target) -> None:
     run_target(singer_lines(*(person(n, tags=["a"]) for n in range(1, 301))))
     emulator.calls.reset()
     run_target(singer_lines(*(person(n, tags=["b"]) for n in range(1, 301))))
-    segment_calls = emulator.calls.count("POST /3.0/lists/{list_id}/segments/{segment_id}")
-    assert segment_calls == 2  # add "b", remove "a"
+    # "b" rides in the batch-subscribe call; only removing "a" needs its segment call.
+    assert emulator.calls.count(BATCH) == 1
+    assert emulator.calls.count("POST /3.0/lists/{list_id}/segments/{segment_id}") == 1
+    assert emulator.calls.count("POST /3.0/lists/{list_id}/segments") == 0
     assert all(tags_of(emulator, f"person{n}@harborsupply.com") == {"b"} for n in (1, 300))
 
 
@@ -375,6 +377,91 @@ def test_member_tags_for_an_unknown_erp_key_are_skipped(emulator, run_target) ->
 
     run = run_target(streams_lines(("member_tags", [{"source_id": "C-404", "tags": ["x"]}])))
     assert run.outcomes() == {"C-404": "skipped"}
+
+
+SEGMENT_WRITES = (
+    "POST /3.0/lists/{list_id}/segments",
+    "POST /3.0/lists/{list_id}/segments/{segment_id}",
+)
+
+
+def test_member_tags_cost_one_call_per_500_members_whatever_the_tags(emulator, run_target) -> None:
+    from tests.conftest import streams_lines
+
+    run_target(singer_lines(*(person(n) for n in range(1, 601))))
+    emulator.calls.reset()
+    tags = [
+        {"source_id": f"C-{n}", "tags": [f"cc:{n % 3}", f"kind:{n % 2}"]} for n in range(1, 601)
+    ]
+    run = run_target(streams_lines(("member_tags", tags)))
+    assert set(run.outcomes().values()) == {"updated"}
+    # Five tags over 600 members: two batch-subscribe calls, no segment calls.
+    assert write_calls(emulator) == [BATCH, BATCH]
+    assert tags_of(emulator, "person6@harborsupply.com") == {"cc:0", "kind:0"}
+    assert tags_of(emulator, "person599@harborsupply.com") == {"cc:2", "kind:1"}
+    assert status_of(emulator, "person599@harborsupply.com") == "subscribed"
+
+
+def test_member_tags_leave_every_status_as_it_is(emulator, run_target) -> None:
+    from tests.conftest import streams_lines
+
+    run_target(singer_lines(person(1), person(2)), status_if_new="pending")
+    run_target(singer_lines(person(3)), status_if_new="transactional")
+    emulator.calls.reset()
+    tags = [{"source_id": f"C-{n}", "tags": ["cc:100"]} for n in (1, 2, 3)]
+    run_target(streams_lines(("member_tags", tags)))
+    assert [status_of(emulator, f"person{n}@harborsupply.com") for n in (1, 2, 3)] == [
+        "pending",
+        "pending",
+        "transactional",
+    ]
+    assert all(tags_of(emulator, f"person{n}@harborsupply.com") == {"cc:100"} for n in (1, 2, 3))
+
+
+def test_member_tags_rerun_without_changes_makes_no_write_calls(emulator, run_target) -> None:
+    from tests.conftest import streams_lines
+
+    lines = streams_lines(
+        ("members", [person(1), person(2)]),
+        (
+            "member_tags",
+            [{"source_id": "C-1", "tags": ["a", "b"]}, {"source_id": "C-2", "tags": ["a"]}],
+        ),
+    )
+    run_target(lines)
+    emulator.calls.reset()
+    run = run_target(lines)
+    assert write_calls(emulator) == []
+    assert set(run.outcomes().values()) == {"unchanged"}
+
+
+def test_member_tags_never_bring_back_a_member_archived_behind_the_targets_back(
+    emulator, run_target
+) -> None:
+    from tests.conftest import streams_lines
+
+    run_target(singer_lines(person(1), person(2)))
+    run_target(singer_lines(person(3)))  # reads the audience: the snapshot has a mark
+    # Archived in Mailchimp long ago as far as the change feed goes: the target's
+    # snapshot still holds the member as subscribed.
+    seed_members(
+        emulator,
+        {
+            "email_address": "person1@harborsupply.com",
+            "status": "archived",
+            "last_changed": "2000-01-01T00:00:00+00:00",
+        },
+    )
+    tags = [{"source_id": "C-1", "tags": ["cc:100"]}, {"source_id": "C-2", "tags": ["cc:100"]}]
+    run = run_target(streams_lines(("member_tags", tags)))
+    assert run.outcomes() == {"C-1": "failed", "C-2": "updated"}
+    assert status_of(emulator, "person1@harborsupply.com") == "archived"
+    # Not in the ledger: the next run tries again, and still brings nobody back.
+    emulator.calls.reset()
+    again = run_target(streams_lines(("member_tags", tags)))
+    assert again.outcomes() == {"C-1": "failed", "C-2": "unchanged"}
+    assert status_of(emulator, "person1@harborsupply.com") == "archived"
+    assert not set(write_calls(emulator)) & set(SEGMENT_WRITES)
 
 
 def test_a_record_with_an_unreadable_date_fails_alone(emulator, run_target) -> None:
