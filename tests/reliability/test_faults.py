@@ -216,6 +216,10 @@ def change_exact(exact: t.Any) -> None:
         InvoiceTo=account["ID"],
         Type=8021,
         SalesInvoiceLines=[{"ItemCode": "DESK-BLU", "Quantity": -1.0, "UnitPrice": 339.61}],
+        # Dated, not "today" in Amsterdam: a session crossing midnight there would otherwise
+        # compare a credit note of one day with the cached baseline's of the day before.
+        InvoiceDate=dt.date(2026, 3, 2),
+        DueDate=dt.date(2026, 4, 1),
     )
 
 
