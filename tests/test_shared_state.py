@@ -105,6 +105,8 @@ def test_two_pipelines_at_once_on_one_account_never_pass_its_connection_limit(
         **shared_services(postgres, sandbox_env),
         # Either run alone may use all 10 connections; together they would use 20.
         "TARGET_MAILCHIMP_MAX_CONCURRENCY": "10",
+        # One call per e-commerce record, not a few batch operations: many requests at once.
+        "TARGET_MAILCHIMP_DIRECT_WRITE_LIMIT": "100000",
     }
     # Slower answers keep requests in flight long enough for the two runs to overlap.
     mailchimp_emulator.faults.configure(latency_ms=100)
