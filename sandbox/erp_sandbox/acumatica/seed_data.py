@@ -211,14 +211,18 @@ class _Generator:
         }
 
     def company(self, used: set[str]) -> tuple[str, str]:
-        """A company name and its domain, unique."""
+        """A company name and its domain, unique. Once the word lists run short (large
+        seeds), a branch number keeps names apart: ``Harbor Tools 12 LLC``."""
+        attempt = 0
         while True:
             first, second = self.rng.choice(COMPANY_WORDS), self.rng.choice(COMPANY_KINDS)
             suffix = self.rng.choice(COMPANY_SUFFIXES)
-            name = f"{first} {second}" + (f" {suffix}" if suffix else "")
+            stem = f"{first} {second}" + (f" {len(used)}" if attempt >= 20 else "")
+            name = stem + (f" {suffix}" if suffix else "")
+            attempt += 1
             if name not in used:
                 used.add(name)
-                domain = f"{first}{second}".lower()
+                domain = "".join(stem.split()).lower()
                 return name, f"{domain}.{self.rng.choice(COMPANY_TLDS)}"
 
     def email(self, first: str, last: str, domain: str | None) -> str:

@@ -24,6 +24,7 @@ import random
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import accumulate
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -300,14 +301,19 @@ class _Generator:
         accounts = []
         for index in range(self.size.accounts):
             status, is_sales, is_supplier, _ = self.weighted(ACCOUNT_KINDS)
+            attempt = 0
             while True:
                 word, kind = self.rng.choice(COMPANY_WORDS), self.rng.choice(COMPANY_KINDS)
                 suffix = self.rng.choice(("B.V.", "B.V.", "N.V.", "BV", "GmbH", "Ltd", ""))
-                name = f"{word} {kind}" + (f" {suffix}" if suffix else "")
+                # Once the word lists run short (large seeds), a branch number keeps
+                # names apart: "Noord Techniek 12 B.V.".
+                stem = f"{word} {kind}" + (f" {len(used)}" if attempt >= 20 else "")
+                name = stem + (f" {suffix}" if suffix else "")
+                attempt += 1
                 if name not in used:
                     used.add(name)
                     break
-            domain = f"{word}{kind}".lower() + "." + self.rng.choice(LOCAL_TLDS)
+            domain = "".join(stem.split()).lower() + "." + self.rng.choice(LOCAL_TLDS)
             country, state, city, postcode = self.place()
             created = self.moment()
             email = None
@@ -353,9 +359,10 @@ class _Generator:
 
     def contacts(self, accounts: list[Record]) -> list[Record]:
         contacts = []
-        weights = [3 if a["Status"] == "C" else 1 for a in accounts]
+        # Cumulative weights once: `choices(weights=…)` sums them on every call.
+        weights = list(accumulate(3 if a["Status"] == "C" else 1 for a in accounts))
         for index in range(self.size.contacts):
-            account = self.rng.choices(accounts, weights)[0]
+            account = self.rng.choices(accounts, cum_weights=weights)[0]
             first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
             middle = self.rng.choice(MIDDLE_NAMES) if self.chance(0.2) else None
             full = " ".join(part for part in (first, middle, last) if part)
@@ -434,7 +441,7 @@ class _Generator:
     def sales_invoices(self, accounts: list[Record], centers: list[Record]) -> list[Record]:
         customers = [a for a in accounts if a["IsSales"]] or accounts
         active = [c for c in centers if c["Active"]]
-        weights = [4 if a["Status"] == "C" else 1 for a in customers]
+        weights = list(accumulate(4 if a["Status"] == "C" else 1 for a in customers))
         items = [
             (
                 self.guid(),
@@ -449,7 +456,7 @@ class _Generator:
         per_year: dict[int, int] = {}
         invoices = []
         for created in created_moments:
-            customer = self.rng.choices(customers, weights)[0]
+            customer = self.rng.choices(customers, cum_weights=weights)[0]
             local_day = created.astimezone(ZONE).date()
             per_year[local_day.year] = per_year.get(local_day.year, 0) + 1
             number = int(f"{local_day.year % 100}70{per_year[local_day.year]:04d}")
