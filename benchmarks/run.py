@@ -246,6 +246,7 @@ def run_pipeline_once(
     error = ""
     if measurement.returncode != 0:
         error = _last_error(measurement.stderr)
+    child_pages = pipeline.child_pages(erp, tap_records) if pipeline.child_pages else 0
     return RunResult(
         pipeline=pipeline.name,
         n=n,
@@ -261,7 +262,7 @@ def run_pipeline_once(
             emulators.mailchimp.calls.calls, emulators.mailchimp.batch_operations.calls
         ),
         erp=ErpCalls.of(erp.calls.calls),
-        erp_floor=erp_read_floor(tap_records, pipeline.page_size),
+        erp_floor=erp_read_floor(tap_records, pipeline.page_size) + child_pages,
         erp_streams=len(tap_records),
         page_size=pipeline.page_size,
         has_orders=pipeline.has_orders,

@@ -45,6 +45,9 @@ class Pipeline:
     seed: Callable[[t.Any, int], dict[str, int]]
     change: Callable[[t.Any, float], dict[str, int]]
     has_orders: bool = True
+    #: Pages of child collections the tap reads beside its streams' records (NetSuite's
+    #: order lines), from the emulator and the records per stream the tap emitted.
+    child_pages: Callable[[t.Any, dict[str, int]], int] | None = None
 
 
 def every(keys: list[t.Any], share: float) -> list[t.Any]:
@@ -57,6 +60,9 @@ def every(keys: list[t.Any], share: float) -> list[t.Any]:
 
 def _phone(index: int) -> str:
     return f"+1 555-01{index % 100:02d}-{index % 10_000:04d}"
+
+
+NETSUITE_PAGE = 1000  # "default and maximum page size is 1000" (reference A1)
 
 
 # NetSuite: SuiteQL tables `customer` and `transaction` (sales orders). ---------------------
@@ -81,6 +87,24 @@ def _change_netsuite(emulator: NetSuiteEmulator, share: float) -> dict[str, int]
         total = emulator.record("transaction", key)["foreigntotal"] or 0
         emulator.update_record("transaction", key, foreigntotal=round(total + 1, 2))
     return {"customers": len(every(customers, share)), "orders": len(changed_orders)}
+
+
+def _netsuite_line_pages(emulator: NetSuiteEmulator, tap_records: dict[str, int]) -> int:
+    """Pages of `transactionline` the tap reads: one lines query per page of sales orders,
+    each ceil(lines / 1000) pages, at the seeded average of item lines per order (the
+    orders of a page are not known here; a page's count is off by at most one)."""
+    orders = tap_records.get("sales_orders", 0)
+    if not orders:
+        return 0
+    ((lines,),) = emulator.db.fetch(
+        'SELECT count(*) FROM transactionline tl JOIN "transaction" t ON t.id = tl."transaction"'
+        " WHERE t.type = 'SalesOrd' AND tl.mainline = 'F' AND tl.taxline = 'F'"
+    )
+    ((seeded,),) = emulator.db.fetch("SELECT count(*) FROM \"transaction\" WHERE type = 'SalesOrd'")
+    per_order = lines / max(seeded, 1)
+    pages, rest = divmod(orders, NETSUITE_PAGE)
+    sizes = [NETSUITE_PAGE] * pages + ([rest] if rest else [])
+    return sum(max(1, math.ceil(size * per_order / NETSUITE_PAGE)) for size in sizes)
 
 
 # Oracle Fusion: `accounts` and Order Hub `salesOrdersForOrderHub` with child `lines`. -----
@@ -175,7 +199,13 @@ def _change_exact(emulator: ExactEmulator, share: float) -> dict[str, int]:
 PIPELINES: dict[str, Pipeline] = {
     # NetSuite: "default and maximum page size is 1000" (reference A1).
     "netsuite": Pipeline(
-        "netsuite", "netsuite-to-mailchimp", "netsuite", 1000, _seed_netsuite, _change_netsuite
+        "netsuite",
+        "netsuite-to-mailchimp",
+        "netsuite",
+        NETSUITE_PAGE,
+        _seed_netsuite,
+        _change_netsuite,
+        child_pages=_netsuite_line_pages,
     ),
     # Fusion: "most resources cap near 500" (reference B2).
     "oracle-fusion": Pipeline(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
+import fastjsonschema
 from jsonschema.exceptions import best_match
 from singer_sdk.sinks.core import JSONSchemaValidator
 
@@ -19,8 +20,28 @@ class AuditingValidator(JSONSchemaValidator):
     log the record's content; the reason recorded here never quotes a value.
     """
 
+    def __init__(self, schema: dict[str, t.Any], *, validate_formats: bool = False) -> None:
+        super().__init__(schema, validate_formats=validate_formats)
+        # jsonschema walks each record in Python, most of the target's CPU on a first load;
+        # fastjsonschema compiles the schema into a function, ~20x faster. It only answers
+        # "valid?" (without filling in defaults); jsonschema stays the judge of a record it
+        # refuses and explains why.
+        try:
+            self._accepts: t.Callable[[dict[str, t.Any]], t.Any] | None = fastjsonschema.compile(
+                schema, use_default=False, use_formats=validate_formats, detailed_exceptions=False
+            )
+        except fastjsonschema.JsonSchemaDefinitionException:
+            self._accepts = None  # a schema it cannot compile: jsonschema alone
+
     def validate(self, record: dict[str, t.Any]) -> None:
         """Mark the record with the first schema violation, if any."""
+        if self._accepts is not None:
+            try:
+                self._accepts(record)
+            except fastjsonschema.JsonSchemaValueException:
+                pass
+            else:
+                return
         error = best_match(self.validator.iter_errors(record))
         if error is None:
             return

@@ -111,6 +111,13 @@ class Mapping:
 
     rules: dict[str, list[Rule]]
     lookups: dict[str, dict[str, t.Any]] = field(default_factory=dict)
+    # One evaluator for every expression, each parsed once: building an evaluator and
+    # parsing its expression per field and record was most of the mapper's CPU time.
+    _evaluator: EvalWithCompoundTypes = field(init=False, repr=False)
+    _parsed: dict[str, ast.AST] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._evaluator = EvalWithCompoundTypes(functions={**FUNCTIONS, "lookup": self._lookup})
 
     @classmethod
     def load(cls, path: str | Path) -> Mapping:
@@ -203,10 +210,13 @@ class Mapping:
         return spec  # numbers, booleans and null are constants
 
     def _evaluate(self, expression: str, names: dict[str, t.Any], rule: Rule) -> t.Any:
-        functions = {**FUNCTIONS, "lookup": self._lookup}
-        evaluator = EvalWithCompoundTypes(names=names, functions=functions)
+        evaluator = self._evaluator
         try:
-            return evaluator.eval(expression)
+            parsed = self._parsed.get(expression)
+            if parsed is None:
+                parsed = self._parsed[expression] = evaluator.parse(expression)
+            evaluator.names = names
+            return evaluator.eval(expression, previously_parsed=parsed)
         except Exception as error:
             msg = f"{rule.source} → {rule.target}: `{expression}` failed: {error}"
             raise MappingError(msg) from error
