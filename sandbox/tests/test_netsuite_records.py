@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import requests
 from netsuite_helpers import TIMESTAMP, items
 
 from erp_sandbox.netsuite import NetSuiteEmulator, SeedSize
-from erp_sandbox.netsuite.seed_data import generate
+from erp_sandbox.netsuite.schema import TABLES
+from erp_sandbox.netsuite.seed_data import generate, on_the_wall_clock
 
 CHANGED_SINCE = (
     f"SELECT c.id, c.email, TO_CHAR(c.lastmodifieddate, {TIMESTAMP}) AS lastmodifieddate "
@@ -101,9 +105,40 @@ def test_http_seed_resizes_the_account(netsuite_emulator: NetSuiteEmulator) -> N
     ) == [{"n": "7"}]
 
 
+ZONE = "America/Los_Angeles"  # the emulator's default account time zone
+
+
+def test_a_time_the_clocks_skipped_reads_as_the_wall_clock_shows_it() -> None:
+    zone = ZoneInfo(ZONE)
+    # 2025-03-09: Los Angeles clocks jump from 02:00 to 03:00.
+    assert on_the_wall_clock(datetime(2025, 3, 9, 2, 31, 2), zone) == datetime(2025, 3, 9, 3, 31, 2)
+    assert on_the_wall_clock(datetime(2025, 3, 9, 1, 59, 59), zone) == datetime(
+        2025, 3, 9, 1, 59, 59
+    )
+    assert on_the_wall_clock(datetime(2025, 3, 9, 3, 0, 0), zone) == datetime(2025, 3, 9, 3, 0, 0)
+
+
+def test_seeded_timestamps_all_exist_in_the_account_time_zone() -> None:
+    """Large seeds draw times across three spring-forward days; NetSuite keeps instants, so
+    a local time in a skipped hour would be one it can never show."""
+    zone = ZoneInfo(ZONE)
+    rows = generate(SeedSize(customers=3000, sales_orders=30000), ZONE)
+    columns = list(TABLES["transaction"].columns)
+    stamps = [
+        row[columns.index(name)]
+        for row in rows["transaction"]
+        for name in ("lastmodifieddate", "createddate")
+        if name in columns
+    ]
+    moments = [datetime.fromisoformat(stamp) for stamp in stamps if stamp]
+    assert len(moments) >= 30000
+    skipped = [m for m in moments if on_the_wall_clock(m, zone) != m]
+    assert skipped == []
+
+
 def test_seed_is_deterministic_realistic_and_never_uses_fake_domains() -> None:
     size = SeedSize(customers=500, sales_orders=50)
-    first, second = generate(size), generate(size)
+    first, second = generate(size, ZONE), generate(size, ZONE)
     assert first == second
     emails = [row[6] for row in first["customer"]]
     present = [e for e in emails if e]

@@ -94,7 +94,7 @@ class NetSuiteDatabase:
 
     def seed(self, size: seed_data.SeedSize) -> dict[str, int]:
         """Replace all data with a generated account; it becomes the reset state."""
-        rows = seed_data.generate(size)
+        rows = seed_data.generate(size, self.settings.account_timezone)
         with self.lock:
             fresh = self._connect()
             fresh.execute("BEGIN")

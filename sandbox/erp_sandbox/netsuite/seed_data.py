@@ -13,8 +13,9 @@ import bisect
 import random
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from erp_sandbox.netsuite.date_formats import stored
 from erp_sandbox.netsuite.schema import TABLES, TRANSACTION_STATUSES
@@ -304,25 +305,38 @@ class SeedSize:
         return asdict(self)
 
 
-class _Timestamps:
-    """Timestamps drawn from a shared pool, plus one mass-update moment."""
+def on_the_wall_clock(local: datetime, zone: ZoneInfo) -> datetime:
+    """A naive account-local time as a clock in `zone` shows it: a time in a spring-forward
+    gap (02:30 on the day clocks jump from 02:00 to 03:00) never exists there; the moment
+    it stands for reads an hour later (03:30). NetSuite keeps instants, so it never shows one."""
+    return local.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None)
 
-    def __init__(self, rng: random.Random, size: SeedSize, rows: int) -> None:
+
+class _Timestamps:
+    """Timestamps drawn from a shared pool, plus one mass-update moment (naive times in the
+    account time zone, as stored, each one a wall-clock time that exists there)."""
+
+    def __init__(self, rng: random.Random, size: SeedSize, rows: int, zone: ZoneInfo) -> None:
         self.rng = rng
+        self.zone = zone
         self.start = datetime.fromisoformat(size.start)
         self.end = datetime.fromisoformat(size.end)
         span = int((self.end - self.start).total_seconds())
         pool_size = max(1, rows // max(1, size.rows_per_timestamp))
         self.pool = sorted(
-            {self.start + timedelta(seconds=rng.randrange(span)) for _ in range(pool_size)}
+            {
+                on_the_wall_clock(self.start + timedelta(seconds=rng.randrange(span)), zone)
+                for _ in range(pool_size)
+            }
         )
-        self.mass_update = self.start + timedelta(seconds=int(span * 0.8))
+        self.mass_update = on_the_wall_clock(self.start + timedelta(seconds=int(span * 0.8)), zone)
         self.mass_share = size.mass_update_share
         self.span = span
 
     def created(self) -> datetime:
         """A creation moment in the window's first 90%."""
-        return self.start + timedelta(seconds=self.rng.randrange(int(self.span * 0.9)))
+        moment = self.start + timedelta(seconds=self.rng.randrange(int(self.span * 0.9)))
+        return on_the_wall_clock(moment, self.zone)
 
     def modified_after(self, created: datetime) -> datetime:
         """A pooled moment at or after ``created`` (or the mass update)."""
@@ -362,8 +376,9 @@ def _phone(rng: random.Random, country: str) -> str:
 class _Generator:
     """Builds the rows table by table, sharing ids between tables."""
 
-    def __init__(self, size: SeedSize) -> None:
+    def __init__(self, size: SeedSize, zone: ZoneInfo) -> None:
         self.size = size
+        self.zone = zone
         self.rng = random.Random(size.seed)  # noqa: S311 - test data, not crypto
         self.rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in TABLES}
         self.customers: list[dict[str, Any]] = []
@@ -435,7 +450,7 @@ class _Generator:
 
     def _customers(self) -> None:
         rng, size = self.rng, self.size
-        clock = _Timestamps(rng, size, size.customers)
+        clock = _Timestamps(rng, size, size.customers, self.zone)
         subsidiaries = [row[0] for row in self.rows["subsidiary"]]
         used_names: set[str] = set()
         relationship_id = 1
@@ -530,7 +545,7 @@ class _Generator:
 
     def _items(self) -> None:
         rng, size = self.rng, self.size
-        clock = _Timestamps(rng, size, size.items)
+        clock = _Timestamps(rng, size, size.items, self.zone)
         for number in range(size.items + 1):
             item_id = 201 + number
             created = clock.created()
@@ -564,7 +579,7 @@ class _Generator:
         orders = size.sales_orders
         if not self.customers or orders == 0:
             return
-        clock = _Timestamps(rng, size, orders * 2)
+        clock = _Timestamps(rng, size, orders * 2, self.zone)
         sellable = [i for i in self.items if i["itemtype"] != "TaxItem" and i["isinactive"] == "F"]
         sellable = sellable or [i for i in self.items if i["itemtype"] != "TaxItem"]
         tax_item = self.items[-1]
@@ -693,6 +708,7 @@ class _Generator:
             self.rows["transactionline"].append(_row("transactionline", values))
 
 
-def generate(size: SeedSize) -> dict[str, list[tuple[Any, ...]]]:
-    """Rows per table, each a tuple in the column order of :data:`TABLES`."""
-    return _Generator(size).build()
+def generate(size: SeedSize, time_zone: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Rows per table, each a tuple in the column order of :data:`TABLES`, with timestamps
+    in the account's `time_zone`."""
+    return _Generator(size, ZoneInfo(time_zone)).build()
