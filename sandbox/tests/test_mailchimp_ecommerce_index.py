@@ -1,0 +1,32 @@
+"""The store's orders, indexed by customer for `orders_count` and `total_spent`."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+
+from erp_sandbox.mailchimp.ecommerce_store import Order, OrdersById
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def order(order_id: str, customer_id: str) -> Order:
+    return Order(order_id, customer_id, NOW, NOW)
+
+
+def test_a_customers_orders_follow_every_change_of_the_store() -> None:
+    orders = OrdersById()
+    orders["1"], orders["2"], orders["3"] = order("1", "ada"), order("2", "ada"), order("3", "bo")
+    orders["2"] = order("2", "ada")  # replaced, not counted twice
+    del orders["1"]
+    assert [o.id for o in orders.of_customer("ada")] == ["2"]
+    assert [o.id for o in orders.of_customer("bo")] == ["3"]
+    assert orders.of_customer("nobody") == []
+
+
+def test_a_copy_of_the_store_keeps_its_index() -> None:
+    orders = OrdersById()
+    orders["1"] = order("1", "ada")
+    copied = copy.deepcopy(orders)
+    assert copied.of_customer("ada") == [copied["1"]]
+    assert copied.of_customer("ada")[0] is not orders["1"]
