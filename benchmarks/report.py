@@ -206,10 +206,10 @@ def markdown(results: list[PipelineResult], settings: Settings) -> str:
         "≈ ceil(records/page) per stream at the API's largest page (NetSuite 1000, Fusion 500, "
         "Acumatica 500 as the tap asks, JD Edwards 500, Exact sync 1000), plus one last page "
         "per stream, plus the child collections read beside them (NetSuite's order lines: "
-        "ceil(lines/1000) per page of orders); Mailchimp concurrency ≤ 10. Rates are records over each process's "
-        "lifetime (the stages run at the same time, as a pipe). Peak RSS is the kernel's "
-        "high-water mark of each process; CPU per process is sampled every 0.1 s, the tree's "
-        "exactly.",
+        "ceil(lines/1000) per page of orders); Mailchimp concurrency ≤ 10. Rates are records "
+        "over each process's lifetime (the stages run at the same time, as a pipe). Peak RSS "
+        "is the kernel's high-water mark of each process; CPU per process is sampled every "
+        "0.1 s, the tree's exactly.",
         "",
         "## First load",
         "",

@@ -338,6 +338,10 @@ def run_benchmarks(settings: Settings) -> list[PipelineResult]:
                     results.append(benchmark_pipeline(emulators, pipeline, n, settings, workdir))
                 except Exception:  # one broken pipeline must not lose the others
                     print(f"[bench] {name} N={n} broke:\n{traceback.format_exc()}", flush=True)
+                # Written as it goes: a long run stopped halfway keeps what it measured.
+                (workdir / "results.partial.json").write_text(
+                    json.dumps([asdict(result) for result in results], indent=1, default=str)
+                )
     finally:
         emulators.stop()
         if settings.workdir is None:

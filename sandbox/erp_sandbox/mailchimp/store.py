@@ -104,6 +104,32 @@ class Segment:
     options: dict[str, Any] | None = None
 
 
+class MembersById(dict[str, Member]):
+    """A list's members by subscriber hash, also indexed by ``contact_id`` (which never
+    changes): tags hold contact ids, and finding each one by scanning every member made
+    counting a tag's members quadratic in the audience's size."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._by_contact: dict[str, Member] = {}
+
+    def __setitem__(self, member_id: str, member: Member) -> None:
+        if member_id in self:
+            del self[member_id]
+        super().__setitem__(member_id, member)
+        self._by_contact[member.contact_id] = member
+
+    def __delitem__(self, member_id: str) -> None:
+        member = self[member_id]
+        super().__delitem__(member_id)
+        if self._by_contact.get(member.contact_id) is member:
+            del self._by_contact[member.contact_id]
+
+    def by_contact(self, contact_id: str) -> Member | None:
+        """The member with this contact id."""
+        return self._by_contact.get(contact_id)
+
+
 @dataclass
 class MailingList:
     """An audience with its fields, members, segments and forgotten addresses."""
@@ -123,7 +149,7 @@ class MailingList:
     notify_on_unsubscribe: str = ""
     marketing_permissions: bool = False
     merge_fields: dict[int, MergeField] = field(default_factory=dict)
-    members: dict[str, Member] = field(default_factory=dict)
+    members: MembersById = field(default_factory=MembersById)
     segments: dict[int, Segment] = field(default_factory=dict)
     forgotten: set[str] = field(default_factory=set)
 
@@ -143,11 +169,11 @@ class MailingList:
         found = self.members.get(key.lower())
         if found is not None:
             return found
-        return next((m for m in self.members.values() if m.contact_id == key), None)
+        return self.members.by_contact(key)
 
     def member_by_contact(self, contact_id: str) -> Member | None:
         """The member with this internal contact id."""
-        return next((m for m in self.members.values() if m.contact_id == contact_id), None)
+        return self.members.by_contact(contact_id)
 
     def static_segment_by_name(self, name: str) -> Segment | None:
         """The tag (static segment) with this name."""

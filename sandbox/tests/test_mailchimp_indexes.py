@@ -1,4 +1,4 @@
-"""The store's orders, indexed by customer for `orders_count` and `total_spent`."""
+"""The emulator's indexes: orders by customer, members by contact id."""
 
 from __future__ import annotations
 
@@ -30,3 +30,16 @@ def test_a_copy_of_the_store_keeps_its_index() -> None:
     copied = copy.deepcopy(orders)
     assert copied.of_customer("ada") == [copied["1"]]
     assert copied.of_customer("ada")[0] is not orders["1"]
+
+
+def test_a_member_is_found_by_contact_id_through_every_change_of_address() -> None:
+    from erp_sandbox.mailchimp.store import MailchimpStore
+
+    store = MailchimpStore()
+    audience = next(iter(store.lists.values()))
+    member = store.new_member(audience, "ada@harborsupply.com", "subscribed")
+    store.rekey_member(audience, member, "ada.lovelace@harborsupply.com")
+    assert audience.member_by_contact(member.contact_id) is member
+    assert audience.find_member(member.contact_id) is member
+    store.forget_member(audience, member)
+    assert audience.member_by_contact(member.contact_id) is None
