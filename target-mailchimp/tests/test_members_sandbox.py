@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import typing as t
 
 import pytest
 
-from target_mailchimp.member_sync import MissingMergeFieldsError
+from target_mailchimp.member_sync import LOGGED_WARNINGS_PER_KIND, MissingMergeFieldsError
 from tests.conftest import singer_lines, write_calls
 
 if t.TYPE_CHECKING:
@@ -286,6 +287,22 @@ def test_fake_email_fails_with_mailchimps_detail_and_the_rest_lands(emulator, ru
     assert run.outcomes()["fooboo@example.com"] == "failed"
     assert "looks fake or invalid" in run.reasons()["fooboo@example.com"]
     assert status_of(emulator, "person1@harborsupply.com") == "subscribed"
+
+
+def test_a_warning_repeated_on_many_records_is_logged_a_few_times(run_target, caplog) -> None:
+    records = [
+        person(n, merge_fields={"ADDRESS": {"addr1": f"{n} Main St"}})
+        for n in range(1, LOGGED_WARNINGS_PER_KIND + 6)
+    ]
+    with caplog.at_level(logging.WARNING, logger="target_mailchimp.members"):
+        run = run_target(singer_lines(*records))
+    logged = [r.getMessage() for r in caplog.records if r.name == "target_mailchimp.members"]
+    assert sum(m.startswith("incomplete ADDRESS dropped for") for m in logged) == (
+        LOGGED_WARNINGS_PER_KIND
+    )
+    assert sum("further 'incomplete ADDRESS dropped' warnings" in m for m in logged) == 1
+    last = f"person{LOGGED_WARNINGS_PER_KIND + 5}@harborsupply.com"
+    assert "incomplete ADDRESS" in run.reasons()[last]  # still in its audit event
 
 
 def test_invalid_records_fail_alone(emulator, run_target) -> None:
