@@ -91,20 +91,19 @@ def _change_netsuite(emulator: NetSuiteEmulator, share: float) -> dict[str, int]
 
 def _netsuite_line_pages(emulator: NetSuiteEmulator, tap_records: dict[str, int]) -> int:
     """Pages of `transactionline` the tap reads: one lines query per page of sales orders,
-    each ceil(lines / 1000) pages, at the seeded average of item lines per order (the
-    orders of a page are not known here; a page's count is off by at most one)."""
+    each ceil(lines / 1000) pages. The tap reads orders in (lastmodifieddate, id) order
+    from its bookmark, so a run that emitted k orders read the last k in that order."""
     orders = tap_records.get("sales_orders", 0)
     if not orders:
         return 0
-    ((lines,),) = emulator.db.fetch(
-        'SELECT count(*) FROM transactionline tl JOIN "transaction" t ON t.id = tl."transaction"'
-        " WHERE t.type = 'SalesOrd' AND tl.mainline = 'F' AND tl.taxline = 'F'"
+    rows = emulator.db.fetch(
+        'SELECT t.id, (SELECT count(*) FROM transactionline tl WHERE tl."transaction" = t.id'
+        " AND tl.mainline = 'F' AND tl.taxline = 'F')"
+        " FROM \"transaction\" t WHERE t.type = 'SalesOrd' ORDER BY t.lastmodifieddate, t.id"
     )
-    ((seeded,),) = emulator.db.fetch("SELECT count(*) FROM \"transaction\" WHERE type = 'SalesOrd'")
-    per_order = lines / max(seeded, 1)
-    pages, rest = divmod(orders, NETSUITE_PAGE)
-    sizes = [NETSUITE_PAGE] * pages + ([rest] if rest else [])
-    return sum(max(1, math.ceil(size * per_order / NETSUITE_PAGE)) for size in sizes)
+    lines = [count for _, count in rows[-orders:]]
+    pages = [lines[start : start + NETSUITE_PAGE] for start in range(0, len(lines), NETSUITE_PAGE)]
+    return sum(max(1, math.ceil(sum(page) / NETSUITE_PAGE)) for page in pages)
 
 
 # Oracle Fusion: `accounts` and Order Hub `salesOrdersForOrderHub` with child `lines`. -----

@@ -129,8 +129,8 @@ def routes(ctx: Context) -> list[Route]:
             if query.predicate is not None:
                 rows = [row for row in rows if query.predicate(row)]
             count = len(rows) if query.inlinecount else None
-            ordered = order_rows(rows, entity, query, zone)
             take = size if query.top is None else min(query.top, size)
+            ordered = order_rows(rows, entity, query, zone, limit=take + 1)
             page = ordered[:take]
             next_url = None
             if len(ordered) > take and (query.top is None or query.top > take):

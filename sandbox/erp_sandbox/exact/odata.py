@@ -27,6 +27,7 @@ values and key, written as literals (``guid'…'``, ``8412906113L``).
 from __future__ import annotations
 
 import functools
+import heapq
 import re
 import uuid
 from collections.abc import Callable, Sequence
@@ -610,19 +611,28 @@ def row_sort_values(
     return [comparable(entity.edm_type(name), row.get(name), zone) for name, _ in keys]
 
 
-def order_rows(rows: list[Row], entity: EntitySet, query: Query, zone: ZoneInfo) -> list[Row]:
-    """Rows sorted by the sort keys, starting after ``$skiptoken`` (or ``$skip``)."""
+def order_rows(
+    rows: list[Row], entity: EntitySet, query: Query, zone: ZoneInfo, limit: int | None = None
+) -> list[Row]:
+    """Rows sorted by the sort keys, starting after ``$skiptoken`` (or ``$skip``); only the
+    first `limit` of them when given (a page and one more, to know there is a next page):
+    sorting every row for each 1,000-row page made reading 100,000 rows quadratic."""
     keys = sort_keys(entity, query)
     descending = [desc for _, desc in keys]
     decorated = [(row_sort_values(row, entity, keys, zone), row) for row in rows]
-    decorated.sort(key=functools.cmp_to_key(lambda x, y: _compare(x[0], y[0], descending)))
     if query.skiptoken is not None:
         token = [
             comparable(entity.edm_type(name), value, zone)
             for (name, _), value in zip(keys, query.skiptoken, strict=True)
         ]
-        return [row for values, row in decorated if _compare(values, token, descending) > 0]
-    return [row for _, row in decorated][query.skip :]
+        decorated = [item for item in decorated if _compare(item[0], token, descending) > 0]
+    order = functools.cmp_to_key(lambda x, y: _compare(x[0], y[0], descending))
+    skip = 0 if query.skiptoken is not None else query.skip
+    if limit is None:
+        decorated.sort(key=order)
+        return [row for _, row in decorated][skip:]
+    first = heapq.nsmallest(skip + limit, decorated, key=order)
+    return [row for _, row in first][skip:]
 
 
 def literal(edm: str, value: Any, zone: ZoneInfo) -> str:
