@@ -136,10 +136,11 @@ def memory_lines(results: list[PipelineResult]) -> list[str]:
             growth = peaks[-1][1] / peaks[0][1] if len(peaks) > 1 and peaks[0][1] else 1.0
             holds = worst < MEMORY_LIMIT_MB and growth <= MEMORY_GROWTH
             figures = ", ".join(f"N={n:,}: {peak:.0f} MB" for n, peak in peaks)
-            lines.append(
-                f"- {pipeline} {stage}: {figures}; growth {growth:.2f}x "
-                f"({'holds' if holds else '**does not hold**'})"
-            )
+            verdict = "holds" if holds else "**does not hold**"
+            if len(peaks) == 1:  # growth needs two sizes
+                lines.append(f"- {pipeline} {stage}: {figures}; one size only, growth unmeasured")
+                continue
+            lines.append(f"- {pipeline} {stage}: {figures}; growth {growth:.2f}x ({verdict})")
     return lines
 
 
