@@ -116,7 +116,7 @@ def routes(ctx: Context) -> list[Route]:
                     today=local_now.date(),
                 ),
             )
-            rows = sort_rows(ctx.store.rows_where(table.name, matches), body.get("orderBy"), table)
+            rows = sort_rows(ctx.store.rows(table.name, matches), body.get("orderBy"), table)
         except QueryError as exc:
             raise service_error(str(exc)) from None
         auto_find = isinstance(query, dict) and query.get("autoFind") is True

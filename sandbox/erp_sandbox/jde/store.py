@@ -110,15 +110,10 @@ class JdeStore:
 
     # --- reading ----------------------------------------------------------------------
 
-    def rows(self, table: str) -> list[Row]:
-        """Copies of a table's rows in primary key order."""
-        with self.lock:
-            ordered = sorted(self._rows[table].items(), key=lambda item: item[0])
-            return [dict(row) for _, row in ordered]
-
-    def rows_where(self, table: str, keep: Callable[[Row], bool]) -> list[Row]:
-        """Copies of the rows `keep` accepts, in primary key order. Only those are copied
-        and sorted: a query copied and sorted all 100,000 rows of a table to return 1,000."""
+    def rows(self, table: str, keep: Callable[[Row], bool] = lambda _row: True) -> list[Row]:
+        """Copies of a table's rows that `keep` accepts, in primary key order. Only those
+        are copied and sorted: a query copied and sorted all 100,000 rows of a table to
+        return 1,000."""
         with self.lock:
             kept = [(key, row) for key, row in self._rows[table].items() if keep(row)]
             kept.sort(key=lambda item: item[0])

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from erp_sandbox.mailchimp.clock import iso
+from erp_sandbox.mailchimp.grouped import GroupedDict
 from erp_sandbox.mailchimp.representations import link
 from erp_sandbox.mailchimp.store import MailchimpStore
 
@@ -135,29 +136,8 @@ class Order:
         return bool(self.attributes.get("cancelled_at_foreign"))
 
 
-class OrdersById(dict[str, Order]):
-    """A store's orders by id, also indexed by customer: a customer's ``orders_count`` and
-    ``total_spent`` are worked out on every read, and scanning every order for each one
-    made loading 100,000 orders quadratic. An order's customer never changes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._by_customer: dict[str, dict[str, Order]] = {}
-
-    def __setitem__(self, order_id: str, order: Order) -> None:
-        if order_id in self:
-            del self[order_id]
-        super().__setitem__(order_id, order)
-        self._by_customer.setdefault(order.customer_id, {})[order_id] = order
-
-    def __delitem__(self, order_id: str) -> None:
-        order = self[order_id]
-        super().__delitem__(order_id)
-        self._by_customer.get(order.customer_id, {}).pop(order_id, None)
-
-    def of_customer(self, customer_id: str) -> list[Order]:
-        """The customer's orders, oldest first."""
-        return list(self._by_customer.get(customer_id, {}).values())
+def _customer_of(order: Order) -> str:
+    return order.customer_id
 
 
 @dataclass
@@ -174,7 +154,8 @@ class EcommerceStore:
     attributes: dict[str, Any] = field(default_factory=dict)
     customers: dict[str, Customer] = field(default_factory=dict)
     products: dict[str, Product] = field(default_factory=dict)
-    orders: OrdersById = field(default_factory=OrdersById)
+    # Grouped by customer for `orders_count` and `total_spent` (an order's customer is fixed).
+    orders: GroupedDict[Order] = field(default_factory=lambda: GroupedDict(_customer_of))
 
 
 def stores_of(store: MailchimpStore) -> dict[str, EcommerceStore]:
@@ -204,7 +185,7 @@ def store_json(shop: EcommerceStore, api_root: str) -> dict[str, Any]:
 
 def customer_json(shop: EcommerceStore, customer: Customer, api_root: str) -> dict[str, Any]:
     """A customer, with ``orders_count`` and ``total_spent`` worked out from its orders."""
-    orders = [o for o in shop.orders.of_customer(customer.id) if not o.cancelled]
+    orders = [o for o in shop.orders.group(customer.id) if not o.cancelled]
     href = f"{api_root}/ecommerce/stores/{shop.id}/customers/{customer.id}"
     return {
         "id": customer.id,

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from erp_sandbox.mailchimp.clock import Clock, iso
+from erp_sandbox.mailchimp.grouped import GroupedDict
 from erp_sandbox.mailchimp.settings import DEFAULT_LIST_ID
 
 if TYPE_CHECKING:
@@ -104,30 +105,8 @@ class Segment:
     options: dict[str, Any] | None = None
 
 
-class MembersById(dict[str, Member]):
-    """A list's members by subscriber hash, also indexed by ``contact_id`` (which never
-    changes): tags hold contact ids, and finding each one by scanning every member made
-    counting a tag's members quadratic in the audience's size."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._by_contact: dict[str, Member] = {}
-
-    def __setitem__(self, member_id: str, member: Member) -> None:
-        if member_id in self:
-            del self[member_id]
-        super().__setitem__(member_id, member)
-        self._by_contact[member.contact_id] = member
-
-    def __delitem__(self, member_id: str) -> None:
-        member = self[member_id]
-        super().__delitem__(member_id)
-        if self._by_contact.get(member.contact_id) is member:
-            del self._by_contact[member.contact_id]
-
-    def by_contact(self, contact_id: str) -> Member | None:
-        """The member with this contact id."""
-        return self._by_contact.get(contact_id)
+def _contact_of(member: Member) -> str:
+    return member.contact_id
 
 
 @dataclass
@@ -149,7 +128,8 @@ class MailingList:
     notify_on_unsubscribe: str = ""
     marketing_permissions: bool = False
     merge_fields: dict[int, MergeField] = field(default_factory=dict)
-    members: MembersById = field(default_factory=MembersById)
+    # Grouped by `contact_id` (fixed for a member, unique in a list): tags hold contact ids.
+    members: GroupedDict[Member] = field(default_factory=lambda: GroupedDict(_contact_of))
     segments: dict[int, Segment] = field(default_factory=dict)
     forgotten: set[str] = field(default_factory=set)
 
@@ -169,11 +149,11 @@ class MailingList:
         found = self.members.get(key.lower())
         if found is not None:
             return found
-        return self.members.by_contact(key)
+        return self.member_by_contact(key)
 
     def member_by_contact(self, contact_id: str) -> Member | None:
         """The member with this internal contact id."""
-        return self.members.by_contact(contact_id)
+        return next(iter(self.members.group(contact_id)), None)
 
     def static_segment_by_name(self, name: str) -> Segment | None:
         """The tag (static segment) with this name."""
