@@ -61,6 +61,28 @@ def test_timestamp_gt_n_returns_only_later_changes(exact_emulator: ExactEmulator
     assert int(changed["results"][0]["Timestamp"]) > high
 
 
+def test_a_record_changed_between_pages_comes_again_on_a_later_page(
+    exact_emulator: ExactEmulator,
+) -> None:
+    emu = exact_emulator
+    emu.seed(accounts=2500, contacts=0, sales_invoices=0)
+    http = session(emu)
+    url = emu.api_url + "/sync/CRM/Accounts"
+    first = get(http, url, select="ID,Timestamp", filter="Timestamp gt 1")
+    early = first["results"][0]["ID"]
+    emu.update_record("Accounts", early, Email="changed@brightpathlabs.nl")
+    rows = list(first["results"])
+    page = first
+    while page.get("__next"):
+        response = http.get(page["__next"], timeout=30)
+        assert response.status_code == 200, response.text
+        page = response.json()["d"]
+        rows.extend(page["results"])
+    assert [row["ID"] for row in rows].count(early) == 2
+    assert rows[-1]["ID"] == early
+    assert len(rows) == 2501
+
+
 def test_the_timestamp_counter_is_shared_by_the_whole_division(
     exact_emulator: ExactEmulator,
 ) -> None:

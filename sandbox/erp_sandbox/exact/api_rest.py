@@ -33,14 +33,8 @@ from erp_sandbox.exact.errors import (
     unauthorized,
 )
 from erp_sandbox.exact.oauth import AccessToken
-from erp_sandbox.exact.odata import (
-    Query,
-    literal,
-    next_link,
-    order_rows,
-    parse_query,
-    sort_keys,
-)
+from erp_sandbox.exact.odata import Query, literal, next_link, parse_query
+from erp_sandbox.exact.paging import Sorted, SortedRows, SortKeys, page, sort_keys, sort_rows
 from erp_sandbox.exact.representation import (
     ATOM_ENTRY_CONTENT_TYPE,
     ATOM_FEED_CONTENT_TYPE,
@@ -94,6 +88,7 @@ def resolve(path: str) -> Target:
 
 def routes(ctx: Context) -> list[Route]:
     """Routes of this module."""
+    sorted_rows = SortedRows()
 
     def authenticate(request: Request) -> AccessToken:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -113,37 +108,51 @@ def routes(ctx: Context) -> list[Route]:
     def respond(body: bytes, content_type: str, status: int = 200, **headers: str) -> Response:
         return Response(body, status, headers=headers or None, media_type=content_type)
 
+    def sorted_rows_of(entity: EntitySet, keys: SortKeys) -> Sorted:
+        zone = ctx.settings.zone
+        if entity.kind == "webhooks":
+            return sort_rows(ctx.webhooks.rows(), entity, keys, zone)
+        return sorted_rows.get(
+            entity.source,
+            ctx.store.generation,
+            lambda: ctx.store.rows(entity.source),
+            entity,
+            keys,
+            zone,
+        )
+
     def collection(
         request: Request,
         entity: EntitySet,
         query: Query,
         base: str,
-        source: Callable[[], list[Row]],
+        source: Callable[[SortKeys], Sorted],
     ) -> Response:
         zone = ctx.settings.zone
         as_json = wants_json(request.headers.get("accept", ""), query)
         renderer = Renderer(entity, query, zone, base, ctx.settings.int64_as_string)
         size = ctx.settings.sync_page_size if entity.kind == "sync" else ctx.settings.page_size
+        keys = sort_keys(entity, query)
         with ctx.store.reading():
-            rows = source()
-            if query.predicate is not None:
-                rows = [row for row in rows if query.predicate(row)]
-            count = len(rows) if query.inlinecount else None
+            ordered = source(keys)
+            count = None
+            if query.inlinecount:
+                matches = query.predicate or (lambda _: True)
+                count = sum(1 for _, row in ordered if matches(row))
             take = size if query.top is None else min(query.top, size)
-            ordered = order_rows(rows, entity, query, zone, limit=take + 1)
-            page = ordered[:take]
+            rows = page(ordered, entity, query, zone, limit=take + 1)
+            shown = rows[:take]
             next_url = None
-            if len(ordered) > take and (query.top is None or query.top > take):
-                keys = sort_keys(entity, query)
+            if len(rows) > take and (query.top is None or query.top > take):
                 token = ",".join(
-                    literal(entity.edm_type(name), page[-1].get(name), zone) for name, _ in keys
+                    literal(entity.edm_type(name), shown[-1].get(name), zone) for name, _ in keys
                 )
                 url = f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
                 next_top = None if query.top is None else query.top - take
                 next_url = next_link(url, query, token, next_top)
             if as_json:
-                return respond(renderer.json_collection(page, next_url, count), JSON_CONTENT_TYPE)
-            return respond(renderer.xml_collection(page, next_url, count), ATOM_FEED_CONTENT_TYPE)
+                return respond(renderer.json_collection(shown, next_url, count), JSON_CONTENT_TYPE)
+            return respond(renderer.xml_collection(shown, next_url, count), ATOM_FEED_CONTENT_TYPE)
 
     def single(request: Request, entity: EntitySet, query: Query, base: str, row: Row) -> Response:
         renderer = Renderer(entity, query, ctx.settings.zone, base, ctx.settings.int64_as_string)
@@ -170,7 +179,9 @@ def routes(ctx: Context) -> list[Route]:
             query = parse_query(
                 request.url.query, entity, ctx.settings.zone, sync=entity.kind == "sync"
             )
-            return collection(request, entity, query, base, lambda: rows_of(entity))
+            return collection(
+                request, entity, query, base, lambda keys: sorted_rows_of(entity, keys)
+            )
         if entity.kind == "sync":
             raise not_found(entity.entity_set_name)
         if target.navigation is not None:
@@ -179,7 +190,13 @@ def routes(ctx: Context) -> list[Route]:
             key = target.key
             with ctx.store.reading():
                 invoice = find(entity, key)
-            return collection(request, lines, query, base, lambda: invoice[target.navigation])
+            return collection(
+                request,
+                lines,
+                query,
+                base,
+                lambda keys: sort_rows(invoice[target.navigation], lines, keys, ctx.settings.zone),
+            )
         query = parse_query(request.url.query, entity, ctx.settings.zone)
         with ctx.store.reading():
             row = find(entity, target.key)
@@ -233,7 +250,9 @@ def routes(ctx: Context) -> list[Route]:
         }
         query = parse_query(request.url.query, ME, settings.zone)
         base = f"{request.url.scheme}://{request.url.netloc}/api/v1/"
-        return collection(request, ME, query, base, lambda: [row])
+        return collection(
+            request, ME, query, base, lambda keys: sort_rows([row], ME, keys, settings.zone)
+        )
 
     async def api(request: Request) -> Response:
         as_json = "application/json" in request.headers.get("accept", "").lower()

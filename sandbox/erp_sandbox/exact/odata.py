@@ -26,11 +26,9 @@ values and key, written as literals (``guid'…'``, ``8412906113L``).
 
 from __future__ import annotations
 
-import functools
-import heapq
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -579,60 +577,6 @@ def _count_option(name: str, options: dict[str, str]) -> int | None:
     if not text.isdigit():
         raise bad_request(f"Incorrect format for {name} argument '{options[name]}'.")
     return int(text)
-
-
-# --- sort order and skip tokens ---------------------------------------------------------
-
-
-def sort_keys(entity: EntitySet, query: Query) -> list[tuple[str, bool]]:
-    """``$orderby`` keys followed by the entity key (ascending)."""
-    return [*query.orderby, (entity.key, False)]
-
-
-def _compare(a: Sequence[Any], b: Sequence[Any], descending: Sequence[bool]) -> int:
-    for left, right, desc in zip(a, b, descending, strict=True):
-        if left == right:
-            continue
-        # SQL Server puts NULL first in ascending order.
-        if left is None:
-            result = -1
-        elif right is None:
-            result = 1
-        else:
-            result = -1 if left < right else 1
-        return -result if desc else result
-    return 0
-
-
-def row_sort_values(
-    row: Row, entity: EntitySet, keys: list[tuple[str, bool]], zone: ZoneInfo
-) -> list[Any]:
-    """The comparable values of a row for the sort keys."""
-    return [comparable(entity.edm_type(name), row.get(name), zone) for name, _ in keys]
-
-
-def order_rows(
-    rows: list[Row], entity: EntitySet, query: Query, zone: ZoneInfo, limit: int | None = None
-) -> list[Row]:
-    """Rows sorted by the sort keys, starting after ``$skiptoken`` (or ``$skip``); only the
-    first `limit` of them when given (a page and one more, to know there is a next page):
-    sorting every row for each 1,000-row page made reading 100,000 rows quadratic."""
-    keys = sort_keys(entity, query)
-    descending = [desc for _, desc in keys]
-    decorated = [(row_sort_values(row, entity, keys, zone), row) for row in rows]
-    if query.skiptoken is not None:
-        token = [
-            comparable(entity.edm_type(name), value, zone)
-            for (name, _), value in zip(keys, query.skiptoken, strict=True)
-        ]
-        decorated = [item for item in decorated if _compare(item[0], token, descending) > 0]
-    order = functools.cmp_to_key(lambda x, y: _compare(x[0], y[0], descending))
-    skip = 0 if query.skiptoken is not None else query.skip
-    if limit is None:
-        decorated.sort(key=order)
-        return [row for _, row in decorated][skip:]
-    first = heapq.nsmallest(skip + limit, decorated, key=order)
-    return [row for _, row in first][skip:]
 
 
 def literal(edm: str, value: Any, zone: ZoneInfo) -> str:

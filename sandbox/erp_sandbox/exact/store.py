@@ -86,6 +86,8 @@ class ExactStore:
         self.listeners: list[ChangeListener] = []
         self._data: dict[str, list[Record]] = {name: [] for name in (*COLLECTIONS, "Deleted")}
         self._rowversion = seed_data.FIRST_TIMESTAMP
+        # Bumped by every change, so views of the rows (the sorted pages) know to rebuild.
+        self.generation = 0
         self._pristine: tuple[dict[str, list[Record]], int] = (copy.deepcopy(self._data), 0)
 
     # --- seeding and reset ------------------------------------------------------------
@@ -99,6 +101,7 @@ class ExactStore:
             self._rowversion = generated["rowversion"]
             self._pristine = (copy.deepcopy(data), self._rowversion)
             self.size = size
+            self.generation += 1
         return self.counts()
 
     def reset(self) -> None:
@@ -107,6 +110,7 @@ class ExactStore:
             data, rowversion = self._pristine
             self._data = copy.deepcopy(data)
             self._rowversion = rowversion
+            self.generation += 1
 
     def counts(self) -> dict[str, int]:
         """Records per collection, plus invoice lines."""
@@ -183,6 +187,7 @@ class ExactStore:
                 record["FullName"] = _full_name(record)
             record["Modified"] = self._stamp(fields)
             self._renumber(record)
+            self.generation += 1
             result = json_ready(record)
         self._notify(collection, "Update", result[entity.key])
         return result
@@ -220,6 +225,7 @@ class ExactStore:
                 raise RecordError(f"{collection} {key} already exists")
             self._renumber(record)
             self._data[collection].append(record)
+            self.generation += 1
             result = json_ready(record)
         self._notify(collection, "Create", result[entity.key])
         return result
@@ -245,6 +251,7 @@ class ExactStore:
                         "Timestamp": self._next_timestamp(),
                     }
                 )
+            self.generation += 1
             result = json_ready(record)
         self._notify(collection, "Delete", result[entity.key])
         return result
