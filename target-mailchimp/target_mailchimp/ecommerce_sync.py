@@ -35,6 +35,9 @@ LOGGER = logging.getLogger("target_mailchimp.ecommerce")
 
 # The ledger kind of each input stream.
 KINDS = {"customers": "customer", "products": "product", "orders": "order"}
+# Ledger kind of customers Mailchimp was found not to hold. The target owns its store, so
+# one it did not create stays absent until the target writes it (then it is a "customer").
+ABSENT_CUSTOMER = "absent-customer"
 
 
 @dataclass
@@ -169,7 +172,7 @@ class EcommerceSync:
         return writes
 
     def _known_customers(self, orders: t.Iterable[dict[str, t.Any]]) -> dict[str, str | None]:
-        """Order customers Mailchimp holds: from the ledger, else asked (only those
+        """Order customers Mailchimp holds: from the ledger, else asked once (only those
         orders bring no email for, since those could not create them)."""
         store_id = self.store.store_id
         ids = {str((order.get("customer") or {}).get("id")) for order in orders}
@@ -179,12 +182,14 @@ class EcommerceSync:
             for order in orders
             if not (customer := order.get("customer") or {}).get("email_address")
         } - set(known)
-        found = {
-            customer_id: None
-            for customer_id in anonymous
-            if self.store.customer_exists(customer_id)
-        }
+        absent = set(self.audit.ecommerce_hashes(store_id, ABSENT_CUSTOMER, anonymous))
+        found: dict[str, str | None] = {}
+        missing: dict[str, str | None] = {}
+        for customer_id in sorted(anonymous - absent):
+            held = self.store.customer_exists(customer_id)
+            (found if held else missing)[customer_id] = None
         self.audit.save_ecommerce_hashes(store_id, "customer", found)
+        self.audit.save_ecommerce_hashes(store_id, ABSENT_CUSTOMER, missing)
         return {**known, **found}
 
     def _opt_in_allowed(self, stream: str, records: t.Iterable[dict[str, t.Any]]) -> set[str]:

@@ -512,6 +512,22 @@ def test_order_of_an_unknown_customer_without_email_fails_and_is_kept_for_replay
     assert failed["payload"]["id"] == "SO-1"
 
 
+def test_a_customer_mailchimp_lacks_is_asked_for_once_until_the_target_writes_it(
+    emulator, run_target
+) -> None:
+    run_target(streams_lines(("orders", [order(2)])))  # the store exists from here on
+    anonymous = order(1)
+    anonymous["customer"] = {"id": "C-404"}
+    customer_check = "GET /3.0/ecommerce/stores/{store_id}/customers/{customer_id}"
+    for _ in range(2):
+        run = run_target(streams_lines(("orders", [anonymous])))
+        assert run.outcomes() == {"SO-1": "failed"}
+    assert emulator.calls.count(customer_check) == 1
+    run = run_target(streams_lines(("customers", [customer(404)]), ("orders", [anonymous])))
+    assert run.outcomes() == {"C-404": "created", "SO-1": "created"}
+    assert emulator.calls.count(customer_check) == 1
+
+
 def test_order_of_a_customer_mailchimp_already_holds_needs_only_its_id(
     emulator, run_target
 ) -> None:
