@@ -128,6 +128,43 @@ class Audience:
         )
         return response
 
+    def add_tags(self, additions: dict[str, set[str]]) -> dict[str, str]:
+        """Add tags to members through batch subscribe, 500 members a call whatever the
+        tags; returns the addresses not tagged, with why.
+
+        Each member is sent with its address and tags only: no `status`, so its
+        subscription stays as it is, and no `sync_tags`, so tags are only added.
+        """
+        failed: dict[str, str] = {}
+        members = sorted(additions)
+        for start in range(0, len(members), MAX_MEMBERS_PER_CALL):
+            chunk = members[start : start + MAX_MEMBERS_PER_CALL]
+            try:
+                response = self.batch_subscribe(
+                    [{"email_address": email, "tags": sorted(additions[email])} for email in chunk]
+                )
+            except RetryableAPIError:
+                raise  # retries exhausted: the run stops and state does not move on
+            except MailchimpAPIError as error:
+                failed.update({email: f"tags not added: {error}" for email in chunk})
+                continue
+            written = {
+                str(member.get("email_address", "")).lower()
+                for key in ("updated_members", "new_members")
+                for member in response.get(key) or []
+            }
+            errors = {
+                str(error.get("email_address", "")).lower(): error
+                for error in response.get("errors") or []
+            }
+            for email in chunk:
+                if email.lower() not in written:
+                    error = errors.get(email.lower()) or {}
+                    failed[email] = "tags not added: " + str(
+                        error.get("error") or "Mailchimp returned no result for it"
+                    )
+        return failed
+
     def change_email(self, old_email: str, new_email: str) -> dict[str, t.Any]:
         """Change a subscribed member's address in place."""
         response: dict[str, t.Any] = self.client.request(

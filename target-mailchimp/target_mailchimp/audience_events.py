@@ -30,6 +30,7 @@ from target_mailchimp.audit import (
     audience_snapshot,
     member_ledger,
     source_emails,
+    source_tags,
 )
 
 if t.TYPE_CHECKING:
@@ -166,8 +167,9 @@ def _move_address(connection: sa.Connection, list_id: str, old: str, new: str) -
             .where(table.c.list_id == list_id, table.c.email_key == old)
             .values(email_key=new)
         )
-    connection.execute(
-        source_emails.update()
-        .where(source_emails.c.list_id == list_id, source_emails.c.email_key == old)
-        .values(email_key=new)
-    )
+    for table in (source_emails, source_tags):
+        connection.execute(
+            table.update()
+            .where(table.c.list_id == list_id, table.c.email_key == old)
+            .values(email_key=new)
+        )

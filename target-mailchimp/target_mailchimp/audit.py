@@ -9,6 +9,8 @@ default, PostgreSQL when several workers share it):
   last wrote successfully, so an unchanged record is not sent again and only
   tags the target applied itself are ever removed;
 - `source_emails`: per ERP key, the address last written, to follow email changes;
+- `source_tags`: per ERP key, its address and the tags its latest record sends, so
+  records sharing an address add their tags up (see `tag_union.py`);
 - `audience_snapshot`: Mailchimp's subscription status per address, refreshed
   incrementally with `since_last_changed`, so nobody who left is resubscribed;
 - `ecommerce_ledger`: per store, the customers, products and orders written, with
@@ -68,6 +70,16 @@ source_emails = sa.Table(
     sa.Column("list_id", sa.String(64), primary_key=True),
     sa.Column("source_id", sa.String(255), primary_key=True),
     sa.Column("email_key", sa.String(320), nullable=False),
+)
+
+source_tags = sa.Table(
+    "source_tags",
+    metadata,
+    sa.Column("list_id", sa.String(64), primary_key=True),
+    sa.Column("source_id", sa.String(255), primary_key=True),
+    sa.Column("email_key", sa.String(320), nullable=False),
+    sa.Column("tags", sa.JSON, nullable=False, default=list),
+    sa.Index("ix_source_tags_list_email", "list_id", "email_key"),
 )
 
 audience_snapshot = sa.Table(
@@ -237,6 +249,38 @@ class AuditStore:
             source_emails,
             list_id,
             [{"source_id": source_id, "email_key": key} for source_id, key in emails.items()],
+        )
+
+    def source_tags(
+        self, list_id: str, source_ids: Iterable[str]
+    ) -> dict[str, tuple[str, list[str]]]:
+        """The address and tags held for each of these ERP keys."""
+        rows = self._lookup(source_tags, list_id, source_ids)
+        return {row.source_id: (row.email_key, list(row.tags or [])) for row in rows}
+
+    def source_tags_at(
+        self, list_id: str, email_keys: Iterable[str]
+    ) -> dict[str, dict[str, list[str]]]:
+        """Per address, the tags of each ERP key held at it."""
+        held: dict[str, dict[str, list[str]]] = {}
+        with self.engine.connect() as connection:
+            for chunk in _chunks(sorted(set(email_keys))):
+                query = sa.select(source_tags).where(
+                    source_tags.c.list_id == list_id, source_tags.c.email_key.in_(chunk)
+                )
+                for row in connection.execute(query):
+                    held.setdefault(row.email_key, {})[row.source_id] = list(row.tags or [])
+        return held
+
+    def save_source_tags(self, list_id: str, tags: dict[str, tuple[str, list[str]]]) -> None:
+        """Remember each ERP key's address and the tags its latest record sends."""
+        self._replace(
+            source_tags,
+            list_id,
+            [
+                {"source_id": source_id, "email_key": key, "tags": sorted(values)}
+                for source_id, (key, values) in tags.items()
+            ],
         )
 
     def statuses(self, list_id: str, email_keys: Iterable[str]) -> dict[str, str]:

@@ -21,7 +21,13 @@ from target_mailchimp.ecommerce import (
     product_body,
     without_id,
 )
-from target_mailchimp.members import NEVER_RESUBSCRIBED, json_safe, parse_timestamp, supersedes
+from target_mailchimp.members import (
+    NEVER_RESUBSCRIBED,
+    RunWrites,
+    json_safe,
+    parse_timestamp,
+    supersedes,
+)
 from target_mailchimp.validation import validation_error
 
 if t.TYPE_CHECKING:
@@ -83,7 +89,7 @@ class EcommerceSync:
         self.skip_unchanged = skip_unchanged
         self.dry_run = dry_run
         self._received: Counter[str] = Counter()
-        self._written_at: dict[tuple[str, str], dt.datetime | None] = {}
+        self._written = RunWrites()
 
     def sync(self, stream: str, raw_records: list[dict[str, t.Any]]) -> list[AuditEvent]:
         """Write one drained batch of a stream; one audit event per record."""
@@ -127,12 +133,10 @@ class EcommerceSync:
                 latest[record_id] = record
         kept = {}
         for record_id, record in latest.items():
-            written = (stream, record_id) in self._written_at
-            earlier = self._written_at.get((stream, record_id))
-            if written and not supersedes(_updated_at(record), earlier):
+            if self._written.older_than_written(f"{stream}|{record_id}", _updated_at(record)):
                 continue  # an older version of something this run already wrote
             kept[record_id] = record
-            self._written_at[(stream, record_id)] = _updated_at(record)
+            self._written.remember(f"{stream}|{record_id}", _updated_at(record))
         return kept
 
     def _plan(

@@ -20,6 +20,7 @@ from target_mailchimp.members import (
     MemberPlan,
     MemberRecord,
     MemberSettings,
+    RunWrites,
     batch_member,
     json_safe,
     least_permissive,
@@ -27,9 +28,9 @@ from target_mailchimp.members import (
     plan_member,
     supersedes,
 )
+from target_mailchimp.tag_union import TagUnion, tag_union
 
 if t.TYPE_CHECKING:
-    import datetime as dt
     from collections.abc import Callable, Iterable
 
 LOGGER = logging.getLogger("target_mailchimp.members")
@@ -86,7 +87,7 @@ class MemberSync:
         self.dry_run = dry_run
         self.create_missing_merge_fields = create_missing_merge_fields
         self.max_concurrency = max_concurrency
-        self._written_at: dict[str, dt.datetime | None] = {}
+        self._written = RunWrites()
         self._warnings_logged: Counter[str] = Counter()
 
     # The whole batch -----------------------------------------------------------
@@ -94,32 +95,32 @@ class MemberSync:
     def sync(self, raw_records: list[dict[str, t.Any]]) -> list[AuditEvent]:
         """Write one batch of records; return one audit event per record."""
         events: list[AuditEvent] = []
-        records: list[MemberRecord] = []
+        parsed: list[MemberRecord] = []
         resolved = self._follow_address_changes(self._resolve_deletions(raw_records, events))
         for raw in resolved:
             try:
-                records.append(parse_member(raw))
+                parsed.append(parse_member(raw))
             except InvalidMemberError as error:
                 events.append(self._invalid_event(raw, str(error)))
-        records = self._latest_per_address(records, events)
-        if not records:
-            return events
-
+        union = tag_union(self.store, self.settings.list_id, parsed)
+        records = self._latest_per_address(parsed, events)
         changed, hashes = self._drop_unchanged(records, events)
-        if not changed:
-            return events
-        for record in changed:
-            for warning in record.warnings:
-                self._log_warning(warning)
-        self.snapshot.refresh()
-        self._ensure_merge_fields(changed)
-        plans = self._plan(changed)
+        plans: list[MemberPlan] = []
+        if changed:
+            for record in changed:
+                for warning in record.warnings:
+                    self._log_warning(warning)
+            self.snapshot.refresh()
+            self._ensure_merge_fields(changed)
+            plans = self._plan(changed, union)
         if self.dry_run:
             return events + [self._dry_run_event(plan, hashes) for plan in plans]
-
-        results = self._write(plans)
-        self._persist(plans, results, hashes)
-        events.extend(self._event(plan, results[id(plan)], hashes) for plan in plans)
+        if plans:
+            results = self._write(plans)
+            self._persist(plans, results, hashes)
+            events.extend(self._event(plan, results[id(plan)], hashes) for plan in plans)
+        written = {plan.record.key for plan in plans}
+        events.extend(self._retag(union, written))
         return events
 
     def _log_warning(self, warning: str) -> None:
@@ -155,11 +156,11 @@ class MemberSync:
                 events.append(self._superseded_event(record))
         kept = []
         for key, record in latest.items():
-            if key in self._written_at and not supersedes(record.updated_at, self._written_at[key]):
+            if self._written.older_than_written(key, record.updated_at):
                 events.append(self._superseded_event(record))
             else:
                 kept.append(record)
-                self._written_at[key] = record.updated_at
+                self._written.remember(key, record.updated_at)
         return kept
 
     def _drop_unchanged(
@@ -271,7 +272,7 @@ class MemberSync:
             )
             self.audience.create_merge_field(tag, used[tag])
 
-    def _plan(self, records: list[MemberRecord]) -> list[MemberPlan]:
+    def _plan(self, records: list[MemberRecord], union: TagUnion) -> list[MemberPlan]:
         list_id = self.settings.list_id
         old_emails = self.store.emails_for_sources(
             list_id, [record.source_id for record in records if record.source_id]
@@ -282,15 +283,15 @@ class MemberSync:
         plans = []
         for record in records:
             old_email = old_emails.get(record.source_id) if record.source_id else None
-            plans.append(
-                plan_member(
-                    record,
-                    current=statuses.get(record.key),
-                    settings=self.settings,
-                    old_email=old_email,
-                    old_status=statuses.get(old_email) if old_email else None,
-                )
+            plan = plan_member(
+                record,
+                current=statuses.get(record.key),
+                settings=self.settings,
+                old_email=old_email,
+                old_status=statuses.get(old_email) if old_email else None,
             )
+            plan.desired_tags |= union.tags_at(record.key)
+            plans.append(plan)
         return plans
 
     # Writes ------------------------------------------------------------------
@@ -429,6 +430,19 @@ class MemberSync:
                 if present is None or tag in present:
                     removals.setdefault(tag, []).append(plan)
 
+        by_email = {plan.record.email: plan for plan in plans}
+        failed = self._update_tags(
+            {tag: [plan.record.email for plan in members] for tag, members in additions.items()},
+            {tag: [plan.record.email for plan in members] for tag, members in removals.items()},
+        )
+        for email, result in failed.items():
+            results[id(by_email[email])] = result
+
+    def _update_tags(
+        self, additions: dict[str, list[str]], removals: dict[str, list[str]]
+    ) -> dict[str, _Result]:
+        """Add and remove members to and from tags, one call per tag and 500 members;
+        returns the addresses a call failed for, as failed results."""
         calls = [
             (
                 tag,
@@ -439,25 +453,84 @@ class MemberSync:
             for adding, removing in [(additions.get(tag, []), removals.get(tag, []))]
             for start in range(0, max(len(adding), len(removing)), MAX_MEMBERS_PER_CALL)
         ]
+        failed: dict[str, _Result] = {}
         for (tag, adding, removing), error in zip(
             calls, self._parallel(self._update_tag, calls, capture=True), strict=True
         ):
             if isinstance(error, MailchimpAPIError):
-                for plan in adding + removing:
-                    results[id(plan)] = _Result(
-                        "failed", f"tag {tag!r} not updated: {error}", error.status
-                    )
+                result = _Result("failed", f"tag {tag!r} not updated: {error}", error.status)
+                failed.update(dict.fromkeys(adding + removing, result))
+        return failed
 
-    def _update_tag(self, call: tuple[str, list[MemberPlan], list[MemberPlan]]) -> None:
+    def _update_tag(self, call: tuple[str, list[str], list[str]]) -> None:
         tag, adding, removing = call
         if not adding and tag not in self.audience.tag_segment_ids():
             return  # nothing to remove from a tag that does not exist
-        segment_id = self.audience.tag_id(tag)
-        self.audience.update_tag(
-            segment_id,
-            [plan.record.email for plan in adding],
-            [plan.record.email for plan in removing],
+        self.audience.update_tag(self.audience.tag_id(tag), adding, removing)
+
+    def _retag(self, union: TagUnion, written: set[str]) -> list[AuditEvent]:
+        """Bring members this batch did not write up to their addresses' tag union.
+
+        A record superseded by another at its address (or unchanged) still adds or
+        withdraws its own tags. Only members the target wrote and that are live are
+        touched; only tags a record at the address sent are removed. Where Mailchimp
+        refuses, the records concerned fail (kept for replay) and their tags are not
+        remembered, so the next run tries again.
+        """
+        list_id = self.settings.list_id
+        addresses = [address for address in union.changed() if address not in written]
+        ledger = self.store.ledger(list_id, addresses) if addresses else {}
+        statuses = self.snapshot.statuses(list(ledger)) if ledger else {}
+        additions: dict[str, set[str]] = {}
+        removals: dict[str, list[str]] = {}
+        entries: dict[str, LedgerEntry] = {}
+        for address, entry in ledger.items():
+            if statuses.get(address) in (*NEVER_RESUBSCRIBED, "archived"):
+                continue
+            applied = set(entry.applied_tags)
+            wanted = union.tags_at(address)
+            gone = (union.before.get(address, set()) - wanted) & applied
+            if wanted - applied:
+                additions[address] = wanted - applied
+            for tag in gone:
+                removals.setdefault(tag, []).append(address)
+            if wanted - applied or gone:
+                entries[address] = LedgerEntry(entry.content_hash, sorted(applied - gone | wanted))
+        failed = {
+            address: f"tags not updated: {reason}"
+            for address, reason in self.audience.add_tags(additions).items()
+        }
+        failed.update(
+            (address, result.reason or "")
+            for address, result in self._update_tags({}, removals).items()
         )
+        self.store.save_ledger(
+            list_id, {key: entry for key, entry in entries.items() if key not in failed}
+        )
+        refused = {
+            source_id: (record, reason)
+            for address, reason in failed.items()
+            for source_id, record in union.records_concerning([address]).items()
+        }
+        self.store.save_source_tags(
+            list_id,
+            {key: owned for key, owned in union.owned.items() if key not in refused},
+        )
+        if entries:
+            LOGGER.info(
+                "Tags updated on %d members whose address other records share", len(entries)
+            )
+        return [
+            AuditEvent(
+                stream=self.stream,
+                record_key=record.key,
+                source_id=source_id,
+                outcome="failed",
+                reason=reason,
+                payload=record.payload,
+            )
+            for source_id, (record, reason) in refused.items()
+        ]
 
     def _parallel(
         self,

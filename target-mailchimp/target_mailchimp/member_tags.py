@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import typing as t
 
-from target_mailchimp.audience import MAX_MEMBERS_PER_CALL
 from target_mailchimp.audit import AuditEvent
-from target_mailchimp.client import MailchimpAPIError, RetryableAPIError
 from target_mailchimp.ecommerce import content_hash, plain
 from target_mailchimp.members import NEVER_RESUBSCRIBED, json_safe
 from target_mailchimp.validation import validation_error
@@ -99,55 +97,22 @@ class MemberTagSync:
         return events
 
     def _apply(self, additions: dict[str, set[str]]) -> dict[str, str]:
-        """Add the tags through batch subscribe, 500 members a call whatever the tags.
-
-        Each member is sent with its address and tags only: no `status`, so its
-        subscription stays as it is, and no `sync_tags`, so tags are only added.
-        Returns the addresses whose tags were not added, with why; the ledger
-        records a tag only once Mailchimp confirmed the member's write.
-        """
-        failed: dict[str, str] = {}
+        """Add the tags (see `Audience.add_tags`); returns the addresses whose tags were
+        not added, with why. The ledger records a tag only once Mailchimp confirmed the
+        member's write."""
         if self.dry_run or not additions:
-            return failed
-        list_id = self.audience.list_id
-        members = sorted(additions)
-        for start in range(0, len(members), MAX_MEMBERS_PER_CALL):
-            chunk = members[start : start + MAX_MEMBERS_PER_CALL]
-            try:
-                response = self.audience.batch_subscribe(
-                    [{"email_address": email, "tags": sorted(additions[email])} for email in chunk]
-                )
-            except RetryableAPIError:
-                raise  # retries exhausted: the run stops and state does not move on
-            except MailchimpAPIError as error:
-                failed.update({email: f"tags not added: {error}" for email in chunk})
-                continue
-            written = {
-                str(member.get("email_address", "")).lower()
-                for key in ("updated_members", "new_members")
-                for member in response.get(key) or []
-            }
-            errors = {
-                str(error.get("email_address", "")).lower(): error
-                for error in response.get("errors") or []
-            }
-            for email in chunk:
-                if email.lower() in written:
-                    continue
-                error = errors.get(email.lower()) or {}
-                failed[email] = "tags not added: " + str(
-                    error.get("error") or "Mailchimp returned no result for it"
-                )
-            self.store.save_ecommerce_hashes(
-                list_id,
-                LEDGER_KIND,
-                {
-                    f"{email}|{tag}": None
-                    for email in chunk
-                    if email not in failed
-                    for tag in additions[email]
-                },
-            )
+            return {}
+        failed = self.audience.add_tags(additions)
+        self.store.save_ecommerce_hashes(
+            self.audience.list_id,
+            LEDGER_KIND,
+            {
+                f"{email}|{tag}": None
+                for email, tags in additions.items()
+                if email not in failed
+                for tag in tags
+            },
+        )
         return failed
 
     def _event(

@@ -29,7 +29,8 @@ MEMBERS_SCHEMA: dict[str, t.Any] = {
         },
         "source_id": {
             "type": ["string", "null"],
-            "description": "Stable ERP key, used to follow email changes.",
+            "description": "Stable ERP key, used to follow email changes; records sharing an "
+            "address each own their tags.",
         },
         "status": {
             "type": ["string", "null"],
@@ -60,8 +61,9 @@ MEMBERS_SCHEMA: dict[str, t.Any] = {
         "tags": {
             "type": ["array", "null"],
             "items": {"type": "string"},
-            "description": "Tags to apply; tags the target applied earlier and no longer sent "
-            "are removed, tags added in Mailchimp are kept.",
+            "description": "Tags to apply. Records sharing an address add their tags up (per "
+            "`source_id`); a tag the target applied is removed once no record at the address "
+            "sends it, tags added in Mailchimp are kept.",
         },
         "updated_at": {
             "type": ["string", "null"],

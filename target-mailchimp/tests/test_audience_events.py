@@ -47,6 +47,7 @@ def test_an_address_change_moves_status_ledger_and_erp_keys(store) -> None:
     store.save_statuses(LIST, {"old@example.com": "subscribed"})
     store.save_ledger(LIST, {"old@example.com": LedgerEntry("hash", ["vip"])})
     store.save_source_emails(LIST, {"C-1": "old@example.com"})
+    store.save_source_tags(LIST, {"C-2": ("old@example.com", ["contact"])})
     change = event("upemail", "old@example.com", "2026-11-25 10:00:00", new_email="New@example.com")
     assert record_audience_event(store, change)
     assert store.statuses(LIST, ["old@example.com", "new@example.com"]) == {
@@ -54,6 +55,9 @@ def test_an_address_change_moves_status_ledger_and_erp_keys(store) -> None:
     }
     assert store.ledger(LIST, ["new@example.com"])["new@example.com"].applied_tags == ["vip"]
     assert store.emails_for_sources(LIST, ["C-1"]) == {"C-1": "new@example.com"}
+    assert store.source_tags_at(LIST, ["new@example.com"]) == {
+        "new@example.com": {"C-2": ["contact"]}
+    }
 
 
 def test_redirects_follow_changes_in_order_and_a_change_back_cancels(store) -> None:

@@ -10,6 +10,7 @@ import pytest
 from target_mailchimp.members import (
     InvalidMemberError,
     MemberSettings,
+    RunWrites,
     batch_member,
     least_permissive,
     parse_member,
@@ -194,3 +195,16 @@ def test_tags_go_in_the_batch_body_for_new_and_known_members() -> None:
     assert batch_member(new)["tags"] == ["b2b", "vip"]
     assert batch_member(known)["tags"] == ["vip"]  # adds only: no sync_tags
     assert "tags" not in batch_member(plan("subscribed"))
+
+
+def test_a_run_remembers_what_it_wrote_and_refuses_only_older_versions() -> None:
+    writes = RunWrites()
+    noon = dt.datetime(2026, 11, 2, 12, tzinfo=dt.UTC)
+    assert not writes.older_than_written("ann@example.com", noon)  # not written yet
+    writes.remember("ann@example.com", noon)
+    assert writes.older_than_written("ann@example.com", noon - dt.timedelta(microseconds=1))
+    assert not writes.older_than_written("ann@example.com", noon)  # a tie: the later arrival
+    assert not writes.older_than_written("ann@example.com", None)  # no time: the later arrival
+    assert not writes.older_than_written("bob@example.com", noon - dt.timedelta(days=1))
+    writes.remember("bob@example.com", None)
+    assert not writes.older_than_written("bob@example.com", noon)

@@ -1,0 +1,82 @@
+"""A member's own tags: the union over the ERP records written to its address.
+
+Several ERP records can share one address (a customer and its contact, two customers
+behind one mailbox). Each record, by its `source_id`, owns the tags its latest version
+sends; the member carries the union, and a tag leaves it only once no record at the
+address sends it any more (the record changed, moved to another address, or became
+inactive). Before, the latest record's tags replaced the others' at every drain: one
+drain added a customer's class tag, the next removed it for a contact sharing the address.
+
+Records without a `source_id` own nothing: their tags count only while they are the
+record written for the address.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass, field
+
+from target_mailchimp.members import supersedes
+
+if t.TYPE_CHECKING:
+    from target_mailchimp.audit import AuditStore
+    from target_mailchimp.members import MemberRecord
+
+
+@dataclass
+class TagUnion:
+    """Tags per address before and after one batch of records."""
+
+    before: dict[str, set[str]] = field(default_factory=dict)
+    after: dict[str, set[str]] = field(default_factory=dict)
+    # The ERP keys of the batch: address and tags to remember once written.
+    owned: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+    # The batch's records (by ERP key) per address they now own tags at, or left.
+    records_at: dict[str, dict[str, MemberRecord]] = field(default_factory=dict)
+
+    def tags_at(self, address: str) -> set[str]:
+        """Tags the records at this address send, this batch included."""
+        return self.after.get(address, set())
+
+    def changed(self) -> list[str]:
+        """Addresses whose union this batch changes."""
+        addresses = set(self.before) | set(self.after)
+        return sorted(a for a in addresses if self.before.get(a, set()) != self.after.get(a))
+
+    def records_concerning(self, addresses: t.Iterable[str]) -> dict[str, MemberRecord]:
+        """The batch's records, by ERP key, whose tags (or departure) concern these
+        addresses."""
+        return {
+            source_id: record
+            for address in addresses
+            for source_id, record in self.records_at.get(address, {}).items()
+        }
+
+
+def tag_union(store: AuditStore, list_id: str, records: list[MemberRecord]) -> TagUnion:
+    """The union of tags at each address the batch touches, before and after it."""
+    latest: dict[str, MemberRecord] = {}
+    for record in records:
+        if record.source_id is None:
+            continue
+        held = latest.get(record.source_id)
+        if held is None or supersedes(record.updated_at, held.updated_at):
+            latest[record.source_id] = record
+    union = TagUnion(
+        owned={
+            source_id: (record.key, sorted(record.tags) if record.active else [])
+            for source_id, record in latest.items()
+        }
+    )
+    previous = store.source_tags(list_id, latest)
+    addresses = {record.key for record in records} | {key for key, _ in previous.values()}
+    held_at = store.source_tags_at(list_id, addresses)
+    union.before = {key: set().union(*by_source.values()) for key, by_source in held_at.items()}
+    for source_id, (key, _) in previous.items():
+        held_at.get(key, {}).pop(source_id, None)
+        union.records_at.setdefault(key, {})[source_id] = latest[source_id]
+    for source_id, (key, tags) in union.owned.items():
+        held_at.setdefault(key, {})[source_id] = tags
+        union.records_at.setdefault(key, {})[source_id] = latest[source_id]
+    union.after = {key: set().union(*by_source.values()) for key, by_source in held_at.items()}
+    return union
