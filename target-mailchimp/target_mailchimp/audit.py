@@ -11,6 +11,8 @@ default, PostgreSQL when several workers share it):
 - `source_emails`: per ERP key, the address last written, to follow email changes;
 - `source_tags`: per ERP key, its address and the tags its latest record sends, so
   records sharing an address add their tags up (see `tag_union.py`);
+- `pending_tag_updates`: members whose tag union changed without a write of their
+  own, with the tags records sent them before, until the change reaches Mailchimp;
 - `audience_snapshot`: Mailchimp's subscription status per address, refreshed
   incrementally with `since_last_changed`, so nobody who left is resubscribed;
 - `ecommerce_ledger`: per store, the customers, products and orders written, with
@@ -80,6 +82,14 @@ source_tags = sa.Table(
     sa.Column("email_key", sa.String(320), nullable=False),
     sa.Column("tags", sa.JSON, nullable=False, default=list),
     sa.Index("ix_source_tags_list_email", "list_id", "email_key"),
+)
+
+pending_tag_updates = sa.Table(
+    "pending_tag_updates",
+    metadata,
+    sa.Column("list_id", sa.String(64), primary_key=True),
+    sa.Column("email_key", sa.String(320), primary_key=True),
+    sa.Column("earlier_tags", sa.JSON, nullable=False, default=list),
 )
 
 audience_snapshot = sa.Table(
@@ -282,6 +292,37 @@ class AuditStore:
                 for source_id, (key, values) in tags.items()
             ],
         )
+
+    def queue_tag_updates(self, list_id: str, earlier: dict[str, set[str]]) -> None:
+        """Remember members whose tags must follow their records, with the tags records
+        sent them before (added to any already queued)."""
+        if not earlier:
+            return
+        held = {
+            row.email_key: set(row.earlier_tags or [])
+            for row in self._lookup(pending_tag_updates, list_id, earlier)
+        }
+        self._replace(
+            pending_tag_updates,
+            list_id,
+            [
+                {"email_key": key, "earlier_tags": sorted(tags | held.get(key, set()))}
+                for key, tags in earlier.items()
+            ],
+        )
+
+    def pending_tag_updates(self, list_id: str) -> dict[str, set[str]]:
+        """Every queued member with its earlier tags."""
+        query = sa.select(pending_tag_updates).where(pending_tag_updates.c.list_id == list_id)
+        with self.engine.connect() as connection:
+            return {row.email_key: set(row.earlier_tags or []) for row in connection.execute(query)}
+
+    def clear_tag_updates(self, list_id: str, email_keys: Iterable[str]) -> None:
+        """Drop members from the queue."""
+        keys = sorted(set(email_keys))
+        if keys:
+            with self.engine.begin() as connection:
+                self._delete(connection, pending_tag_updates, list_id, keys)
 
     def statuses(self, list_id: str, email_keys: Iterable[str]) -> dict[str, str]:
         """Return Mailchimp's last known status for these addresses."""

@@ -28,7 +28,7 @@ from target_mailchimp.members import (
     plan_member,
     supersedes,
 )
-from target_mailchimp.tag_union import TagUnion, tag_union
+from target_mailchimp.tag_union import TagUnion, tag_union, union_per_address
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -88,6 +88,7 @@ class MemberSync:
         self.create_missing_merge_fields = create_missing_merge_fields
         self.max_concurrency = max_concurrency
         self._written = RunWrites()
+        self._queued: set[str] = set()  # addresses queued for a tag update in this run
         self._warnings_logged: Counter[str] = Counter()
 
     # The whole batch -----------------------------------------------------------
@@ -115,12 +116,16 @@ class MemberSync:
             plans = self._plan(changed, union)
         if self.dry_run:
             return events + [self._dry_run_event(plan, hashes) for plan in plans]
+        results = self._write(plans) if plans else {}
         if plans:
-            results = self._write(plans)
             self._persist(plans, results, hashes)
             events.extend(self._event(plan, results[id(plan)], hashes) for plan in plans)
-        written = {plan.record.key for plan in plans}
-        events.extend(self._retag(union, written))
+        settled = {
+            plan.record.key for plan in plans if results[id(plan)].outcome in ("created", "updated")
+        }
+        self._queue_tag_updates(union, {plan.record.key for plan in plans}, settled)
+        if len(self._queued) >= MAX_MEMBERS_PER_CALL:
+            events.extend(self.flush_tag_updates())
         return events
 
     def _log_warning(self, warning: str) -> None:
@@ -468,19 +473,38 @@ class MemberSync:
             return  # nothing to remove from a tag that does not exist
         self.audience.update_tag(self.audience.tag_id(tag), adding, removing)
 
-    def _retag(self, union: TagUnion, written: set[str]) -> list[AuditEvent]:
-        """Bring members this batch did not write up to their addresses' tag union.
-
-        A record superseded by another at its address (or unchanged) still adds or
-        withdraws its own tags. Only members the target wrote and that are live are
-        touched; only tags a record at the address sent are removed. Where Mailchimp
-        refuses, the records concerned fail (kept for replay) and their tags are not
-        remembered, so the next run tries again.
-        """
+    def _queue_tag_updates(self, union: TagUnion, planned: set[str], settled: set[str]) -> None:
+        """Remember the batch's tags per ERP key, and queue the members whose tag union
+        changed without a write of their own (a record superseded at its address, or
+        unchanged, still adds or withdraws its tags). The queue lives in the audit store,
+        so a run that stops before it is flushed leaves it to the next one."""
         list_id = self.settings.list_id
-        addresses = [address for address in union.changed() if address not in written]
-        ledger = self.store.ledger(list_id, addresses) if addresses else {}
+        queued = {
+            address: union.before.get(address, set())
+            for address in union.changed()
+            if address not in planned
+        }
+        self.store.queue_tag_updates(list_id, queued)
+        self.store.save_source_tags(list_id, union.owned)
+        # A member written with its whole union is up to date.
+        self.store.clear_tag_updates(list_id, settled & self._queued)
+        self._queued = (self._queued - settled) | set(queued)
+
+    def flush_tag_updates(self) -> list[AuditEvent]:
+        """Bring queued members' tags up to their addresses' union: batch subscribe
+        entries with the address and the tags only (500 members a call), and one segment
+        call per tag and 500 members to remove. Called when 500 are queued and at the
+        end of the run. Only members the target wrote and that are live are touched,
+        and only tags a record at the address sent are removed. A member Mailchimp
+        refuses stays queued for the next run."""
+        self._queued.clear()
+        if self.dry_run:
+            return []
+        list_id = self.settings.list_id
+        pending = self.store.pending_tag_updates(list_id)
+        ledger = self.store.ledger(list_id, pending) if pending else {}
         statuses = self.snapshot.statuses(list(ledger)) if ledger else {}
+        wanted_at = union_per_address(self.store.source_tags_at(list_id, ledger))
         additions: dict[str, set[str]] = {}
         removals: dict[str, list[str]] = {}
         entries: dict[str, LedgerEntry] = {}
@@ -488,18 +512,15 @@ class MemberSync:
             if statuses.get(address) in (*NEVER_RESUBSCRIBED, "archived"):
                 continue
             applied = set(entry.applied_tags)
-            wanted = union.tags_at(address)
-            gone = (union.before.get(address, set()) - wanted) & applied
+            wanted = wanted_at.get(address, set())
+            gone = (pending[address] - wanted) & applied
             if wanted - applied:
                 additions[address] = wanted - applied
             for tag in gone:
                 removals.setdefault(tag, []).append(address)
             if wanted - applied or gone:
                 entries[address] = LedgerEntry(entry.content_hash, sorted(applied - gone | wanted))
-        failed = {
-            address: f"tags not updated: {reason}"
-            for address, reason in self.audience.add_tags(additions).items()
-        }
+        failed = self.audience.add_tags(additions)
         failed.update(
             (address, result.reason or "")
             for address, result in self._update_tags({}, removals).items()
@@ -507,29 +528,17 @@ class MemberSync:
         self.store.save_ledger(
             list_id, {key: entry for key, entry in entries.items() if key not in failed}
         )
-        refused = {
-            source_id: (record, reason)
-            for address, reason in failed.items()
-            for source_id, record in union.records_concerning([address]).items()
-        }
-        self.store.save_source_tags(
-            list_id,
-            {key: owned for key, owned in union.owned.items() if key not in refused},
-        )
+        self.store.clear_tag_updates(list_id, set(pending) - set(failed))
         if entries:
-            LOGGER.info(
-                "Tags updated on %d members whose address other records share", len(entries)
-            )
+            LOGGER.info("Tags updated on %d members that share an address", len(entries))
         return [
             AuditEvent(
                 stream=self.stream,
-                record_key=record.key,
-                source_id=source_id,
+                record_key=address,
                 outcome="failed",
-                reason=reason,
-                payload=record.payload,
+                reason=f"{reason}; the next run tries again",
             )
-            for source_id, (record, reason) in refused.items()
+            for address, reason in failed.items()
         ]
 
     def _parallel(

@@ -86,6 +86,11 @@ class MembersSink(MailchimpSink):
         """Members through the member rules."""
         return self.member_sync.sync(records)
 
+    def clean_up(self) -> None:
+        """At the end of the run (before its last state), the queued tag updates."""
+        self.target.record_outcomes(self.member_sync.flush_tag_updates())
+        super().clean_up()
+
 
 class EcommerceSink(MailchimpSink):
     """Customers, products or orders of the configured store."""

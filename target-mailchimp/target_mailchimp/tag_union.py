@@ -29,10 +29,8 @@ class TagUnion:
 
     before: dict[str, set[str]] = field(default_factory=dict)
     after: dict[str, set[str]] = field(default_factory=dict)
-    # The ERP keys of the batch: address and tags to remember once written.
+    # The ERP keys of the batch with the address and tags they now own.
     owned: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
-    # The batch's records (by ERP key) per address they now own tags at, or left.
-    records_at: dict[str, dict[str, MemberRecord]] = field(default_factory=dict)
 
     def tags_at(self, address: str) -> set[str]:
         """Tags the records at this address send, this batch included."""
@@ -42,15 +40,6 @@ class TagUnion:
         """Addresses whose union this batch changes."""
         addresses = set(self.before) | set(self.after)
         return sorted(a for a in addresses if self.before.get(a, set()) != self.after.get(a))
-
-    def records_concerning(self, addresses: t.Iterable[str]) -> dict[str, MemberRecord]:
-        """The batch's records, by ERP key, whose tags (or departure) concern these
-        addresses."""
-        return {
-            source_id: record
-            for address in addresses
-            for source_id, record in self.records_at.get(address, {}).items()
-        }
 
 
 def tag_union(store: AuditStore, list_id: str, records: list[MemberRecord]) -> TagUnion:
@@ -71,12 +60,15 @@ def tag_union(store: AuditStore, list_id: str, records: list[MemberRecord]) -> T
     previous = store.source_tags(list_id, latest)
     addresses = {record.key for record in records} | {key for key, _ in previous.values()}
     held_at = store.source_tags_at(list_id, addresses)
-    union.before = {key: set().union(*by_source.values()) for key, by_source in held_at.items()}
+    union.before = union_per_address(held_at)
     for source_id, (key, _) in previous.items():
         held_at.get(key, {}).pop(source_id, None)
-        union.records_at.setdefault(key, {})[source_id] = latest[source_id]
     for source_id, (key, tags) in union.owned.items():
         held_at.setdefault(key, {})[source_id] = tags
-        union.records_at.setdefault(key, {})[source_id] = latest[source_id]
-    union.after = {key: set().union(*by_source.values()) for key, by_source in held_at.items()}
+    union.after = union_per_address(held_at)
     return union
+
+
+def union_per_address(held_at: dict[str, dict[str, list[str]]]) -> dict[str, set[str]]:
+    """The union of the tags each ERP key sends, per address."""
+    return {key: set().union(*by_source.values()) for key, by_source in held_at.items()}

@@ -94,22 +94,39 @@ def test_an_older_record_withdrawing_a_tag_removes_it_from_the_member(emulator, 
     assert emulator.calls.count(BATCH) == 0
 
 
-def test_tags_mailchimp_refuses_fail_the_records_for_replay(emulator, run_target) -> None:
+def test_tags_mailchimp_refuses_stay_queued_for_the_next_run(emulator, run_target) -> None:
     members_call = f"/3.0/lists/{emulator.default_list_id}"
     emulator.faults.enqueue(method="POST", path=members_call)  # the customer's write passes
     emulator.faults.enqueue(method="POST", path=members_call, status=400)
-    contact = record("contact:7", ["erp:contact"], day=1)
-    run = run_target(
-        singer_lines(record("customer:1", ["erp:customer"], day=2), contact), batch_size_rows=1
+    lines = singer_lines(
+        record("customer:1", ["erp:customer"], day=2),
+        record("contact:7", ["erp:contact"], day=1),
     )
+    run = run_target(lines, batch_size_rows=1)
     failed = [event for event in run.events if event["outcome"] == "failed"]
-    assert [(event["source_id"], event["payload"]["source_id"]) for event in failed] == [
-        ("contact:7", "contact:7")
-    ]
-    assert "tags not updated" in failed[0]["reason"]
+    assert [event["record_key"] for event in failed] == [SHARED]
+    assert "the next run tries again" in failed[0]["reason"]
     assert tags_of(emulator) == {"erp:customer"}
-    run_target(singer_lines(contact))  # as a replay sends it again
+    rerun = run_target(lines, batch_size_rows=1)  # nothing changed in the ERP
     assert tags_of(emulator) == {"erp:customer", "erp:contact"}
+    assert "failed" not in rerun.outcomes().values()
+
+
+def test_tag_updates_are_sent_500_members_a_call_across_the_run(emulator, run_target) -> None:
+    customers = [
+        record(f"customer:{n}", ["erp:customer"], day=2, email_address=f"shop{n}@harborsupply.com")
+        for n in range(600)
+    ]
+    contacts = [
+        record(f"contact:{n}", ["erp:contact"], day=1, email_address=f"shop{n}@harborsupply.com")
+        for n in range(600)
+    ]
+    run_target(singer_lines(*customers, *contacts), batch_size_rows=100)
+    # 6 member writes of 100, then the contacts' tags: one call at 500 queued, one at the end.
+    assert emulator.calls.count(BATCH) == 6 + 2
+    assert emulator.calls.count(TAG_CALL) == 0
+    tags = {tag["name"] for tag in emulator.member("shop599@harborsupply.com")["tags"]}
+    assert tags == {"erp:customer", "erp:contact"}
 
 
 def test_a_dry_run_remembers_no_tags(emulator, run_target, config) -> None:
