@@ -29,6 +29,7 @@ from target_mailchimp.audit import (
     audience_events,
     audience_snapshot,
     member_ledger,
+    pending_tag_updates,
     source_emails,
     source_tags,
 )
@@ -158,7 +159,7 @@ def _set_status(connection: sa.Connection, list_id: str, key: str, status: str) 
 
 def _move_address(connection: sa.Connection, list_id: str, old: str, new: str) -> None:
     """The member keeps its status and history; only its address changed."""
-    for table in (audience_snapshot, member_ledger):
+    for table in (audience_snapshot, member_ledger, pending_tag_updates):
         connection.execute(
             table.delete().where(table.c.list_id == list_id, table.c.email_key == new)
         )

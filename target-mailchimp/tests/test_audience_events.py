@@ -48,6 +48,7 @@ def test_an_address_change_moves_status_ledger_and_erp_keys(store) -> None:
     store.save_ledger(LIST, {"old@example.com": LedgerEntry("hash", ["vip"])})
     store.save_source_emails(LIST, {"C-1": "old@example.com"})
     store.save_source_tags(LIST, {"C-2": ("old@example.com", ["contact"])})
+    store.queue_tag_updates(LIST, {"old@example.com": {"customer"}})
     change = event("upemail", "old@example.com", "2026-11-25 10:00:00", new_email="New@example.com")
     assert record_audience_event(store, change)
     assert store.statuses(LIST, ["old@example.com", "new@example.com"]) == {
@@ -58,6 +59,7 @@ def test_an_address_change_moves_status_ledger_and_erp_keys(store) -> None:
     assert store.source_tags_at(LIST, ["new@example.com"]) == {
         "new@example.com": {"C-2": ["contact"]}
     }
+    assert store.pending_tag_updates(LIST) == {"new@example.com": {"customer"}}
 
 
 def test_redirects_follow_changes_in_order_and_a_change_back_cancels(store) -> None:
