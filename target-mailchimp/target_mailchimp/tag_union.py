@@ -4,8 +4,9 @@ Several ERP records can share one address (a customer and its contact, two custo
 behind one mailbox). Each record, by its `source_id`, owns the tags its latest version
 sends; the member carries the union, and a tag leaves it only once no record at the
 address sends it any more (the record changed, moved to another address, or became
-inactive). Before, the latest record's tags replaced the others' at every drain: one
-drain added a customer's class tag, the next removed it for a contact sharing the address.
+inactive). Letting the latest record's tags replace the others' would make one drain add
+a customer's class tag and the next remove it for a contact sharing the address, on every
+load, and leave the member with whichever record came last.
 
 Records without a `source_id` own nothing: their tags count only while they are the
 record written for the address.
@@ -39,7 +40,7 @@ class TagUnion:
     def changed(self) -> list[str]:
         """Addresses whose union this batch changes."""
         addresses = set(self.before) | set(self.after)
-        return sorted(a for a in addresses if self.before.get(a, set()) != self.after.get(a))
+        return sorted(a for a in addresses if self.before.get(a, set()) != self.after.get(a, set()))
 
 
 def tag_union(store: AuditStore, list_id: str, records: list[MemberRecord]) -> TagUnion:
