@@ -128,7 +128,8 @@ def memory_lines(results: list[PipelineResult]) -> list[str]:
         firsts = [(n, run) for n, run in firsts if run is not None]
         if not firsts:
             continue
-        for stage in ("tap", "mapper", "target"):
+        # Meltano's own process moves every message between the plugins: it counts too.
+        for stage in ("tap", "mapper", "target", "meltano"):
             peaks = [(n, run.stages[stage].peak_rss_mb) for n, run in firsts if stage in run.stages]
             if not peaks:
                 continue
