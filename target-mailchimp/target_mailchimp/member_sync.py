@@ -28,7 +28,8 @@ from target_mailchimp.members import (
     plan_member,
     supersedes,
 )
-from target_mailchimp.tag_union import TagUnion, tag_union, union_per_address
+from target_mailchimp.tag_union import TagUnion, tag_union
+from target_mailchimp.tag_updates import TagUpdates
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -88,7 +89,9 @@ class MemberSync:
         self.create_missing_merge_fields = create_missing_merge_fields
         self.max_concurrency = max_concurrency
         self._written = RunWrites()
-        self._queued: set[str] = set()  # addresses queued for a tag update in this run
+        self.tag_updates = TagUpdates(
+            audience, store, snapshot, stream=stream, parallel=self._parallel
+        )
         self._warnings_logged: Counter[str] = Counter()
 
     # The whole batch -----------------------------------------------------------
@@ -123,8 +126,7 @@ class MemberSync:
         settled = {
             plan.record.key for plan in plans if results[id(plan)].outcome in ("created", "updated")
         }
-        self._queue_tag_updates(union, {plan.record.key for plan in plans}, settled)
-        if len(self._queued) >= MAX_MEMBERS_PER_CALL:
+        if self.tag_updates.queue(union, {plan.record.key for plan in plans}, settled):
             events.extend(self.flush_tag_updates())
         return events
 
@@ -436,110 +438,17 @@ class MemberSync:
                     removals.setdefault(tag, []).append(plan)
 
         by_email = {plan.record.email: plan for plan in plans}
-        failed = self._update_tags(
+        failed = self.tag_updates.update(
             {tag: [plan.record.email for plan in members] for tag, members in additions.items()},
             {tag: [plan.record.email for plan in members] for tag, members in removals.items()},
         )
-        for email, result in failed.items():
-            results[id(by_email[email])] = result
-
-    def _update_tags(
-        self, additions: dict[str, list[str]], removals: dict[str, list[str]]
-    ) -> dict[str, _Result]:
-        """Add and remove members to and from tags, one call per tag and 500 members;
-        returns the addresses a call failed for, as failed results."""
-        calls = [
-            (
-                tag,
-                adding[start : start + MAX_MEMBERS_PER_CALL],
-                removing[start : start + MAX_MEMBERS_PER_CALL],
-            )
-            for tag in sorted(set(additions) | set(removals))
-            for adding, removing in [(additions.get(tag, []), removals.get(tag, []))]
-            for start in range(0, max(len(adding), len(removing)), MAX_MEMBERS_PER_CALL)
-        ]
-        failed: dict[str, _Result] = {}
-        for (tag, adding, removing), error in zip(
-            calls, self._parallel(self._update_tag, calls, capture=True), strict=True
-        ):
-            if isinstance(error, MailchimpAPIError):
-                result = _Result("failed", f"tag {tag!r} not updated: {error}", error.status)
-                failed.update(dict.fromkeys(adding + removing, result))
-        return failed
-
-    def _update_tag(self, call: tuple[str, list[str], list[str]]) -> None:
-        tag, adding, removing = call
-        if not adding and tag not in self.audience.tag_segment_ids():
-            return  # nothing to remove from a tag that does not exist
-        self.audience.update_tag(self.audience.tag_id(tag), adding, removing)
-
-    def _queue_tag_updates(self, union: TagUnion, planned: set[str], settled: set[str]) -> None:
-        """Remember the batch's tags per ERP key, and queue the members whose tag union
-        changed without a write of their own (a record superseded at its address, or
-        unchanged, still adds or withdraws its tags). The queue lives in the audit store,
-        so a run that stops before it is flushed leaves it to the next one."""
-        list_id = self.settings.list_id
-        queued = {
-            address: union.before.get(address, set())
-            for address in union.changed()
-            if address not in planned
-        }
-        self.store.queue_tag_updates(list_id, queued)
-        self.store.save_source_tags(list_id, union.owned)
-        # A member written with its whole union is up to date.
-        self.store.clear_tag_updates(list_id, settled & self._queued)
-        self._queued = (self._queued - settled) | set(queued)
+        for email, (reason, status) in failed.items():
+            results[id(by_email[email])] = _Result("failed", reason, status)
 
     def flush_tag_updates(self) -> list[AuditEvent]:
-        """Bring queued members' tags up to their addresses' union: batch subscribe
-        entries with the address and the tags only (500 members a call), and one segment
-        call per tag and 500 members to remove. Called when 500 are queued and at the
-        end of the run. Only members the target wrote and that are live are touched,
-        and only tags a record at the address sent are removed. A member Mailchimp
-        refuses stays queued for the next run."""
-        self._queued.clear()
-        if self.dry_run:
-            return []
-        list_id = self.settings.list_id
-        pending = self.store.pending_tag_updates(list_id)
-        ledger = self.store.ledger(list_id, pending) if pending else {}
-        statuses = self.snapshot.statuses(list(ledger)) if ledger else {}
-        wanted_at = union_per_address(self.store.source_tags_at(list_id, ledger))
-        additions: dict[str, set[str]] = {}
-        removals: dict[str, list[str]] = {}
-        entries: dict[str, LedgerEntry] = {}
-        for address, entry in ledger.items():
-            if statuses.get(address) in (*NEVER_RESUBSCRIBED, "archived"):
-                continue
-            applied = set(entry.applied_tags)
-            wanted = wanted_at.get(address, set())
-            gone = (pending[address] - wanted) & applied
-            if wanted - applied:
-                additions[address] = wanted - applied
-            for tag in gone:
-                removals.setdefault(tag, []).append(address)
-            if wanted - applied or gone:
-                entries[address] = LedgerEntry(entry.content_hash, sorted(applied - gone | wanted))
-        failed = self.audience.add_tags(additions)
-        failed.update(
-            (address, result.reason or "")
-            for address, result in self._update_tags({}, removals).items()
-        )
-        self.store.save_ledger(
-            list_id, {key: entry for key, entry in entries.items() if key not in failed}
-        )
-        self.store.clear_tag_updates(list_id, set(pending) - set(failed))
-        if entries:
-            LOGGER.info("Tags updated on %d members that share an address", len(entries))
-        return [
-            AuditEvent(
-                stream=self.stream,
-                record_key=address,
-                outcome="failed",
-                reason=f"{reason}; the next run tries again",
-            )
-            for address, reason in failed.items()
-        ]
+        """The queued tag updates (see `TagUpdates.flush`): at 500 queued and at the
+        end of the run."""
+        return [] if self.dry_run else self.tag_updates.flush()
 
     def _parallel(
         self,
