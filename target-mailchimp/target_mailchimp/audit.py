@@ -273,13 +273,8 @@ class AuditStore:
     ) -> dict[str, dict[str, list[str]]]:
         """Per address, the tags of each ERP key held at it."""
         held: dict[str, dict[str, list[str]]] = {}
-        with self.engine.connect() as connection:
-            for chunk in _chunks(sorted(set(email_keys))):
-                query = sa.select(source_tags).where(
-                    source_tags.c.list_id == list_id, source_tags.c.email_key.in_(chunk)
-                )
-                for row in connection.execute(query):
-                    held.setdefault(row.email_key, {})[row.source_id] = list(row.tags or [])
+        for row in self._lookup(source_tags, list_id, email_keys, source_tags.c.email_key):
+            held.setdefault(row.email_key, {})[row.source_id] = list(row.tags or [])
         return held
 
     def save_source_tags(self, list_id: str, tags: dict[str, tuple[str, list[str]]]) -> None:
@@ -371,10 +366,14 @@ class AuditStore:
         return table.primary_key.columns.values()[-1]
 
     def _lookup(
-        self, table: sa.Table, scope: str | tuple[str, ...], keys: Iterable[str]
+        self,
+        table: sa.Table,
+        scope: str | tuple[str, ...],
+        keys: Iterable[str],
+        column: sa.Column | None = None,
     ) -> list[sa.Row]:
-        """Rows of a scoped table whose key is in `keys`."""
-        key_column = self._key_column(table)
+        """Rows of a scoped table whose key (or `column`) is in `keys`."""
+        key_column = self._key_column(table) if column is None else column
         rows: list[sa.Row] = []
         with self.engine.connect() as connection:
             for chunk in _chunks(sorted(set(keys))):

@@ -233,8 +233,9 @@ class RunWrites:
 
     A first load holds one entry per record, so each is kept small: an 8-byte digest of
     the key and the time as epoch seconds (strings and datetimes cost 30 MB per 100,000
-    members and orders). Two keys sharing a digest (odds near 1 in 10^9 at a million
-    records) would only make the older of two records count as superseded.
+    members and orders). Two keys sharing a digest (odds about 1 in 10^9 at 100,000
+    records, 1 in 10^7 at a million) would only make the older of two records count as
+    superseded.
     """
 
     def __init__(self) -> None:

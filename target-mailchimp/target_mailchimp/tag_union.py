@@ -30,7 +30,7 @@ class TagUnion:
 
     before: dict[str, set[str]] = field(default_factory=dict)
     after: dict[str, set[str]] = field(default_factory=dict)
-    # The ERP keys of the batch with the address and tags they now own.
+    # The batch's ERP keys whose address or tags changed, with what they now own.
     owned: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
 
     def tags_at(self, address: str) -> set[str]:
@@ -52,19 +52,19 @@ def tag_union(store: AuditStore, list_id: str, records: list[MemberRecord]) -> T
         held = latest.get(record.source_id)
         if held is None or supersedes(record.updated_at, held.updated_at):
             latest[record.source_id] = record
-    union = TagUnion(
-        owned={
-            source_id: (record.key, sorted(record.tags) if record.active else [])
-            for source_id, record in latest.items()
-        }
-    )
     previous = store.source_tags(list_id, latest)
+    owned = {
+        source_id: (record.key, sorted(set(record.tags)) if record.active else [])
+        for source_id, record in latest.items()
+    }
+    # Only what moved is kept to be saved: a re-read of unchanged records rewrites nothing.
+    union = TagUnion(owned={k: v for k, v in owned.items() if previous.get(k) != v})
     addresses = {record.key for record in records} | {key for key, _ in previous.values()}
     held_at = store.source_tags_at(list_id, addresses)
     union.before = union_per_address(held_at)
     for source_id, (key, _) in previous.items():
         held_at.get(key, {}).pop(source_id, None)
-    for source_id, (key, tags) in union.owned.items():
+    for source_id, (key, tags) in owned.items():
         held_at.setdefault(key, {})[source_id] = tags
     union.after = union_per_address(held_at)
     return union

@@ -140,7 +140,7 @@ def routes(ctx: Context) -> list[Route]:
                 matches = query.predicate or (lambda _: True)
                 count = sum(1 for _, row in ordered if matches(row))
             take = size if query.top is None else min(query.top, size)
-            rows = page(ordered, entity, query, zone, limit=take + 1)
+            rows = page(ordered, entity, query, keys, zone, limit=take + 1)
             shown = rows[:take]
             next_url = None
             if len(rows) > take and (query.top is None or query.top > take):

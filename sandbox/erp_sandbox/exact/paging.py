@@ -58,9 +58,11 @@ def sort_rows(rows: list[Row], entity: EntitySet, keys: SortKeys, zone: ZoneInfo
     return decorated
 
 
-def page(ordered: Sorted, entity: EntitySet, query: Query, zone: ZoneInfo, limit: int) -> list[Row]:
-    """Up to `limit` rows matching ``$filter``, after ``$skiptoken`` (or ``$skip``)."""
-    keys = sort_keys(entity, query)
+def page(
+    ordered: Sorted, entity: EntitySet, query: Query, keys: SortKeys, zone: ZoneInfo, limit: int
+) -> list[Row]:
+    """Up to `limit` rows matching ``$filter``, after ``$skiptoken`` (or ``$skip``); `ordered`
+    is sorted by `keys`."""
     descending = [desc for _, desc in keys]
     start, skip = 0, query.skip
     if query.skiptoken is not None:
